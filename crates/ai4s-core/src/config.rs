@@ -1,0 +1,223 @@
+//! Configs: TOML files, `--set key=value` overrides, and field-named validation errors.
+//!
+//! The effective config of a run is built in layers: the task's default (or quick) config,
+//! then a `--config FILE.toml`, then each `--set key=value` in order. Keys are checked against
+//! the task's config before anything runs, and values against the type of the default, so a
+//! typo or a wrong type is reported with the field name and exit code 2.
+
+use crate::error::{Error, Result};
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::Path;
+
+/// Serialises a config to a TOML table.
+pub fn to_table<T: Serialize>(cfg: &T) -> Result<toml::Table> {
+    toml::Table::try_from(cfg).map_err(|e| Error::Runtime(format!("serialising config: {e}")))
+}
+
+/// Renders a config as TOML text.
+pub fn to_toml_string<T: Serialize>(cfg: &T) -> Result<String> {
+    toml::to_string_pretty(cfg).map_err(|e| Error::Runtime(format!("serialising config: {e}")))
+}
+
+/// Deserialises a config from a TOML table (unknown fields are rejected by the config type).
+pub fn from_table<T: DeserializeOwned>(table: toml::Table) -> Result<T> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "config".to_owned()
+        } else {
+            field
+        };
+        Error::config(field, e.inner().to_string().trim().replace('\n', " "))
+    })
+}
+
+/// Parses one `key=value` override. The value is read as a TOML value (`3`, `1e-3`, `true`,
+/// `[64, 64]`, `"text"`); anything that is not valid TOML is taken as a plain string, so
+/// `--set data=my.csv` works without quotes.
+pub fn parse_set(arg: &str) -> Result<(String, toml::Value)> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(Error::config(
+            arg,
+            "expected `key=value` after --set (e.g. --set epochs=50)",
+        ));
+    };
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(Error::config(
+            arg,
+            "empty key in --set; expected `key=value`",
+        ));
+    }
+    let value = value.trim();
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    Ok((key.to_owned(), parsed))
+}
+
+/// Applies a `--set` override to `table`, checking the key exists in `defaults` and the value
+/// has the default's type (an integer is accepted where a float is expected).
+pub fn apply_set(
+    table: &mut toml::Table,
+    defaults: &toml::Table,
+    key: &str,
+    value: toml::Value,
+    task: &str,
+) -> Result<()> {
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut def = defaults;
+    let mut cur = table;
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let Some(d) = def.get(*part) else {
+            let mut valid: Vec<&str> = def.keys().map(String::as_str).collect();
+            valid.sort_unstable();
+            return Err(Error::config(
+                key,
+                format!(
+                    "unknown key for task `{task}`; valid keys here: {}",
+                    valid.join(", ")
+                ),
+            ));
+        };
+        if last {
+            let v = coerce(key, d, value)?;
+            cur.insert((*part).to_owned(), v);
+            return Ok(());
+        }
+        let toml::Value::Table(dt) = d else {
+            return Err(Error::config(
+                key,
+                format!("`{part}` is a value, not a table"),
+            ));
+        };
+        def = dt;
+        let entry = cur
+            .entry((*part).to_owned())
+            .or_insert_with(|| toml::Value::Table(dt.clone()));
+        let toml::Value::Table(t) = entry else {
+            return Err(Error::config(key, format!("`{part}` is not a table")));
+        };
+        cur = t;
+    }
+    Ok(())
+}
+
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+fn coerce(key: &str, default: &toml::Value, value: toml::Value) -> Result<toml::Value> {
+    use toml::Value as V;
+    match (default, value) {
+        (V::Float(_), V::Integer(i)) => Ok(V::Float(i as f64)),
+        (V::String(_), V::String(s)) => Ok(V::String(s)),
+        // A string field given something that parsed as another TOML type (e.g. `name=42`).
+        (V::String(_), other) => Ok(V::String(match other {
+            V::String(s) => s,
+            o => o.to_string(),
+        })),
+        (d, v) if std::mem::discriminant(d) == std::mem::discriminant(&v) => Ok(v),
+        (d, v) => Err(Error::config(
+            key,
+            format!(
+                "expected {} (default {}), got {} `{}`",
+                type_name(d),
+                d,
+                type_name(&v),
+                v
+            ),
+        )),
+    }
+}
+
+/// Reads a TOML config file; syntax errors name the file and line.
+pub fn read_file(path: &Path) -> Result<toml::Table> {
+    let text = crate::io::read_to_string(path)?;
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        Error::data(path, line, format!("malformed TOML: {}", e.message()))
+    })
+}
+
+/// Merges `over` into `base` recursively (tables merge, other values replace).
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> toml::Table {
+        "epochs = 10\nlr = 0.01\nname = \"x\"\nhidden = [32, 32]\n[optim]\nbeta = 0.9\n"
+            .parse()
+            .expect("valid toml")
+    }
+
+    #[test]
+    fn set_parses_types_and_plain_strings() {
+        assert_eq!(
+            parse_set("lr=1e-3").expect("ok").1,
+            toml::Value::Float(1e-3)
+        );
+        assert_eq!(
+            parse_set("data=my.csv").expect("ok").1,
+            toml::Value::String("my.csv".into())
+        );
+        assert!(parse_set("novalue").is_err());
+        assert!(parse_set("=3").is_err());
+    }
+
+    #[test]
+    fn set_overrides_nested_and_coerces_integers() {
+        let d = defaults();
+        let mut t = d.clone();
+        apply_set(&mut t, &d, "lr", toml::Value::Integer(1), "t").expect("int -> float");
+        assert_eq!(t["lr"], toml::Value::Float(1.0));
+        apply_set(&mut t, &d, "optim.beta", toml::Value::Float(0.5), "t").expect("nested");
+        assert_eq!(t["optim"]["beta"], toml::Value::Float(0.5));
+    }
+
+    #[test]
+    fn unknown_key_and_wrong_type_are_named() {
+        let d = defaults();
+        let mut t = d.clone();
+        let e = apply_set(&mut t, &d, "epoch", toml::Value::Integer(1), "t").expect_err("typo");
+        assert!(e.to_string().contains("`epoch`") && e.to_string().contains("epochs"));
+        assert_eq!(e.exit_code(), 2);
+        let e = apply_set(&mut t, &d, "epochs", toml::Value::String("ten".into()), "t")
+            .expect_err("wrong type");
+        assert!(e.to_string().contains("expected an integer"), "{e}");
+    }
+
+    #[test]
+    fn malformed_file_reports_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, "epochs = 3\nlr = = 2\n").expect("write");
+        let e = read_file(&p).expect_err("malformed");
+        let s = e.to_string();
+        assert!(s.contains("bad.toml") && s.contains("line 2"), "{s}");
+        assert_eq!(e.exit_code(), 2);
+    }
+}

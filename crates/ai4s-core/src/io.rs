@@ -1,0 +1,113 @@
+//! Atomic file output.
+//!
+//! Every file a run produces goes through [`write_atomic`]: the bytes land in a temporary file in
+//! the same directory, are flushed to disk, and the temporary is renamed over the target. A rename
+//! within one directory is atomic on POSIX file systems, so a reader (or a run killed half-way)
+//! sees either the old file or the complete new one, never a torn mix.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically (temporary file + fsync + rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Writes a file atomically through a closure that fills it.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        fill(&mut f)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("writing", path, e));
+    }
+    Ok(())
+}
+
+/// Creates a file through a writer that needs a path (e.g. a plotting or model library),
+/// then moves it into place atomically.
+pub fn produce_atomic(
+    path: &Path,
+    produce: impl FnOnce(&Path) -> std::result::Result<(), String>,
+) -> Result<()> {
+    let tmp = temp_path(path);
+    if let Err(msg) = produce(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Runtime(format!("writing {}: {msg}", path.display())));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io("writing", path, e)
+    })
+}
+
+/// The temporary name used while `path` is being written: hidden, same directory, same extension.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
+}
+
+/// Creates a directory and its parents.
+pub fn create_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(|e| Error::io("creating directory", path, e))
+}
+
+/// Reads a whole text file.
+pub fn read_to_string(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_content_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().expect("tempdir should be creatable");
+        let p = dir.path().join("summary.json");
+        write_atomic(&p, b"first").expect("first write should succeed");
+        write_atomic(&p, b"second, longer").expect("second write should succeed");
+        assert_eq!(
+            std::fs::read(&p).expect("file should exist"),
+            b"second, longer"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir should be readable")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "temporary files left behind: {names:?}");
+    }
+
+    #[test]
+    fn failed_fill_keeps_old_file_intact() {
+        let dir = tempfile::tempdir().expect("tempdir should be creatable");
+        let p = dir.path().join("metrics.csv");
+        write_atomic(&p, b"old complete content").expect("write should succeed");
+        let err = write_atomic_with(&p, |f| {
+            f.write_all(b"half")?;
+            Err(std::io::Error::other("simulated crash"))
+        });
+        assert!(err.is_err());
+        assert_eq!(
+            std::fs::read(&p).expect("file should exist"),
+            b"old complete content"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+}

@@ -1,0 +1,33 @@
+//! ai4s-core: the pieces every ai4s task shares.
+//!
+//! - [`device`]: the one place that turns `--device` into a burn [`Device`](burn::tensor::Device).
+//! - [`task`]: the [`Task`](task::Task) trait, the single extension point, and [`Area`](task::Area).
+//! - [`run`]: the runner, [`RunContext`](run::RunContext), the run directory and `summary.json`.
+//! - [`config`]: TOML configs and `--set` overrides with field-named errors.
+//! - [`train`]: the shared training-loop skeleton; [`mlp`]: the shared MLP.
+//! - [`data`]: CSV tables, splits, standardisation; [`metrics`]: logs and error measures.
+//! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
+//!   [`html`]: the map report; [`io`]: atomic writes; [`error`]: the error type.
+
+pub mod config;
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod html;
+pub mod io;
+pub mod metrics;
+pub mod mlp;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod selftest;
+pub mod task;
+pub mod train;
+
+pub use burn;
+pub use device::{Backend, Precision};
+pub use error::{Error, Result};
+pub use report::{Figure, Goal, Report};
+pub use run::{RunContext, RunOptions};
+pub use task::{Area, DynTask, Task, TaskConfig};

@@ -1,0 +1,273 @@
+//! The runner: from a task name and command-line options to a finished run directory.
+//!
+//! [`run_task`] resolves the device, builds the effective config (defaults or quick defaults,
+//! then `--config`, then `--set`), takes an exclusive lock on the output directory, runs the task
+//! with a [`RunContext`], and writes `config.toml`, `metrics.csv` and `summary.json` atomically.
+
+use crate::device::{Backend, Precision, make_device, resolve_backend};
+use crate::error::{Error, Result};
+use crate::metrics::MetricsLog;
+use crate::plot::{Plot, render};
+use crate::progress::{Progress, ProgressMode};
+use crate::report::{Figure, Report};
+use crate::task::DynTask;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What the user asked for on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// `--config FILE.toml`.
+    pub config_file: Option<PathBuf>,
+    /// `--set key=value`, in order.
+    pub sets: Vec<String>,
+    /// `--out DIR` (default `runs/<task>`).
+    pub out: Option<PathBuf>,
+    /// `--quick`.
+    pub quick: bool,
+    /// `--device NAME` (else `AI4S_DEVICE`, else the default backend).
+    pub device: Option<String>,
+    /// `--seed N` (default 42).
+    pub seed: Option<u64>,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+/// Everything a running task may use: device, seed, output directory, mode, progress, metrics.
+pub struct RunContext {
+    /// The compute device (plain; call `.autodiff()` for training).
+    pub device: Device,
+    /// The backend behind `device`.
+    pub backend: Backend,
+    /// Seed for every random number generator of the run.
+    pub seed: u64,
+    /// Output directory of this run.
+    pub out_dir: PathBuf,
+    /// Quick mode (small configs, for `ai4s map` and smoke tests).
+    pub quick: bool,
+    /// Metrics logged during the run (written to `metrics.csv`).
+    pub metrics: MetricsLog,
+    progress_mode: ProgressMode,
+}
+
+impl RunContext {
+    /// A context writing into `out_dir` (created if missing).
+    pub fn new(
+        device: Device,
+        backend: Backend,
+        seed: u64,
+        out_dir: PathBuf,
+        quick: bool,
+        progress_mode: ProgressMode,
+    ) -> Result<Self> {
+        crate::io::create_dir(&out_dir)?;
+        Ok(RunContext {
+            device,
+            backend,
+            seed,
+            out_dir,
+            quick,
+            metrics: MetricsLog::default(),
+            progress_mode,
+        })
+    }
+
+    /// A device on the same backend at another precision (e.g. f64 for numerical checks).
+    pub fn device_with(&self, precision: Precision) -> Result<Device> {
+        make_device(self.backend, precision, self.seed)
+    }
+
+    /// Logs metrics at `step` (rows of `metrics.csv`).
+    pub fn log(&mut self, step: usize, values: &[(&str, f64)]) {
+        self.metrics.log(step, values);
+    }
+
+    /// Starts a progress tracker for `total` units of work.
+    pub fn progress(&self, label: &str, total: u64) -> Progress {
+        Progress::new(self.progress_mode, label, total)
+    }
+
+    /// Prints an informational line unless `--quiet`.
+    pub fn info(&self, msg: &str) {
+        if self.progress_mode != ProgressMode::Quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Path of a file in the output directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.out_dir.join(name)
+    }
+
+    /// Writes a file into the output directory atomically.
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let p = self.path(name);
+        crate::io::write_atomic(&p, bytes)?;
+        Ok(p)
+    }
+
+    /// Renders `plot` as `<stem>.svg` and `<stem>.png` in the output directory.
+    pub fn plot(&self, stem: &str, plot: &Plot) -> Result<Figure> {
+        render(&self.out_dir.join(stem), plot)
+    }
+}
+
+/// `summary.json`: the final record of a run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    /// Task name.
+    pub task: String,
+    /// Area of the map.
+    pub area: String,
+    /// Final metrics by name.
+    pub metrics: serde_json::Map<String, serde_json::Value>,
+    /// Metrics with their goals and references.
+    pub checks: Vec<crate::report::Metric>,
+    /// Whether every goal was met.
+    pub goals_met: bool,
+    /// Figures produced.
+    pub figures: Vec<Figure>,
+    /// Notes from the task.
+    pub notes: Vec<String>,
+    /// Wall-clock seconds of the task.
+    pub wall_seconds: f64,
+    /// Backend name.
+    pub device: String,
+    /// Seed.
+    pub seed: u64,
+    /// Quick mode or full.
+    pub quick: bool,
+    /// ai4s version.
+    pub version: String,
+}
+
+/// A finished run.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// The task's report.
+    pub report: Report,
+    /// The summary written to `summary.json`.
+    pub summary: Summary,
+    /// Output directory.
+    pub out_dir: PathBuf,
+}
+
+/// Exclusive lock on an output directory, released on drop.
+struct DirLock(PathBuf);
+
+impl DirLock {
+    fn acquire(dir: &Path) -> Result<Self> {
+        let p = dir.join(".ai4s.lock");
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                let _ = writeln!(f, "{}", std::process::id());
+                Ok(DirLock(p))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let pid = std::fs::read_to_string(&p).unwrap_or_default();
+                let pid = pid.trim();
+                if !pid.is_empty()
+                    && !Path::new(&format!("/proc/{pid}")).exists()
+                    && Path::new("/proc/self").exists()
+                {
+                    // Left behind by a run that was killed: take it over.
+                    let _ = std::fs::remove_file(&p);
+                    return Self::acquire(dir);
+                }
+                Err(Error::Runtime(format!(
+                    "output directory {} is in use by another ai4s run (process {pid}); wait for it or choose another --out",
+                    dir.display()
+                )))
+            }
+            Err(e) => Err(Error::io("locking", &p, e)),
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Builds the effective config table for `task` from defaults, `--config` and `--set`.
+pub fn effective_table(task: &dyn DynTask, opts: &RunOptions) -> Result<toml::Table> {
+    let defaults = task.default_table(opts.quick)?;
+    let mut table = defaults.clone();
+    if let Some(file) = &opts.config_file {
+        let over = crate::config::read_file(file)?;
+        crate::config::merge(&mut table, over);
+    }
+    for s in &opts.sets {
+        let (k, v) = crate::config::parse_set(s)?;
+        crate::config::apply_set(&mut table, &defaults, &k, v, task.name())?;
+    }
+    Ok(table)
+}
+
+/// Runs `task` as the command line asked and writes the run directory.
+pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
+    // Everything about the user's input is checked before the device starts.
+    let table = effective_table(task, opts)?;
+    let backend = resolve_backend(opts.device.as_deref())?;
+    let seed = opts.seed.unwrap_or(42);
+    let device = make_device(backend, Precision::F32, seed)?;
+    let out_dir = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(task.name()));
+    crate::io::create_dir(&out_dir)?;
+    let _lock = DirLock::acquire(&out_dir)?;
+    let mut ctx = RunContext::new(
+        device,
+        backend,
+        seed,
+        out_dir.clone(),
+        opts.quick,
+        ProgressMode::detect(opts.quiet),
+    )?;
+    ctx.info(&format!(
+        "running `{}` on {} (seed {seed}{}) -> {}",
+        task.name(),
+        backend,
+        if opts.quick { ", quick" } else { "" },
+        out_dir.display()
+    ));
+    let start = Instant::now();
+    let (report, _config) = task.run_table(table, &mut ctx)?;
+    let wall = start.elapsed().as_secs_f64();
+    ctx.metrics.write(&ctx.path("metrics.csv"))?;
+    let summary = Summary {
+        task: task.name().into(),
+        area: task.area().name().into(),
+        metrics: report
+            .metrics
+            .iter()
+            .map(|m| (m.name.clone(), serde_json::json!(m.value)))
+            .collect(),
+        checks: report.metrics.clone(),
+        goals_met: report.all_goals_met(),
+        figures: report.figures.clone(),
+        notes: report.notes.clone(),
+        wall_seconds: wall,
+        device: backend.name().into(),
+        seed,
+        quick: opts.quick,
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let json = serde_json::to_vec_pretty(&summary)
+        .map_err(|e| Error::Runtime(format!("serialising summary: {e}")))?;
+    crate::io::write_atomic(&out_dir.join("summary.json"), &json)?;
+    Ok(RunOutcome {
+        report,
+        summary,
+        out_dir,
+    })
+}

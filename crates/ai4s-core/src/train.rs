@@ -1,0 +1,220 @@
+//! The shared training-loop skeleton.
+//!
+//! Every gradient-trained model in ai4s goes through [`fit`]: shuffled minibatches from a seeded
+//! generator, an optimizer step per batch at the scheduled learning rate, a validation score
+//! after each epoch, the best model kept (early stopping after `patience` epochs without
+//! improvement), metrics logged to the run, a progress bar, and a clear
+//! [`Error::Diverged`] when the loss stops being finite. A task supplies only an [`Objective`]:
+//! how to compute a batch loss and how to score a model on held-out data.
+
+use crate::error::{Error, Result, ensure};
+use crate::run::RunContext;
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+/// Learning-rate schedule over epochs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// Constant learning rate.
+    Constant,
+    /// Cosine decay from `lr` to `lr / 100` over all epochs.
+    #[default]
+    Cosine,
+    /// Multiply by `0.1^(epoch/epochs)`: one decade of decay over the run.
+    Exponential,
+}
+
+/// Settings of one training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSettings {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Samples per optimizer step.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Learning-rate schedule: constant, cosine or exponential.
+    pub schedule: Schedule,
+    /// Stop after this many epochs without validation improvement (0 = never).
+    pub patience: usize,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            epochs: 200,
+            batch_size: 64,
+            lr: 3e-3,
+            schedule: Schedule::Cosine,
+            patience: 0,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Checks the settings; errors name `field.<key>`.
+    pub fn validate(&self, field: &str) -> Result<()> {
+        ensure(self.epochs >= 1, &format!("{field}.epochs"), || {
+            format!("must be at least 1, got {}", self.epochs)
+        })?;
+        ensure(self.batch_size >= 1, &format!("{field}.batch_size"), || {
+            format!("must be at least 1, got {}", self.batch_size)
+        })?;
+        ensure(
+            self.lr.is_finite() && self.lr > 0.0 && self.lr < 10.0,
+            &format!("{field}.lr"),
+            || format!("must be a positive number below 10, got {}", self.lr),
+        )
+    }
+
+    /// Learning rate at `epoch` (0-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        let t = epoch as f64 / self.epochs.max(1) as f64;
+        match self.schedule {
+            Schedule::Constant => self.lr,
+            Schedule::Cosine => {
+                let min = self.lr / 100.0;
+                min + 0.5 * (self.lr - min) * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            Schedule::Exponential => self.lr * 0.1f64.powf(t),
+        }
+    }
+}
+
+/// What a task supplies to [`fit`].
+pub trait Objective<M> {
+    /// Number of training samples (indices `0..n` are shuffled into batches).
+    fn n_train(&self) -> usize;
+    /// Mean loss over the samples `batch`, on the model's (autodiff) device; shape `[1]`.
+    fn loss(&self, model: &M, batch: &[usize]) -> Tensor<1>;
+    /// Held-out score of a model without autodiff (lower is better).
+    fn validate(&self, model: &M) -> Result<f64>;
+}
+
+/// Statistics of one epoch.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochStats {
+    /// Epoch (1-based).
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Validation score after the epoch.
+    pub val: f64,
+    /// Learning rate used.
+    pub lr: f64,
+}
+
+/// Result of [`fit`].
+pub struct Fitted<M> {
+    /// The model with the best validation score.
+    pub model: M,
+    /// Epoch of the best score (1-based).
+    pub best_epoch: usize,
+    /// The best validation score.
+    pub best_val: f64,
+    /// Per-epoch history.
+    pub history: Vec<EpochStats>,
+}
+
+/// Trains `model` with `optim` on `objective`.
+pub fn fit<M>(
+    mut model: M,
+    optim: &mut ModuleOptimizer,
+    objective: &dyn Objective<M>,
+    settings: &TrainSettings,
+    ctx: &mut RunContext,
+    label: &str,
+) -> Result<Fitted<M>>
+where
+    M: Module,
+{
+    settings.validate("train")?;
+    let n = objective.n_train();
+    if n == 0 {
+        return Err(Error::Runtime(format!(
+            "{label}: the training set is empty"
+        )));
+    }
+    let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0x7472_6169_6e);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut history = Vec::with_capacity(settings.epochs);
+    let mut best: Option<(M, usize, f64)> = None;
+    let mut bar = ctx.progress(label, settings.epochs as u64);
+    for epoch in 0..settings.epochs {
+        let lr = settings.lr_at(epoch);
+        order.shuffle(&mut rng);
+        let mut sum = 0.0;
+        let mut batches = 0usize;
+        for (b, batch) in order.chunks(settings.batch_size).enumerate() {
+            let loss = objective.loss(&model, batch);
+            let value: f64 = loss
+                .clone()
+                .into_data()
+                .try_into_vec_as::<f64>()
+                .map_err(|e| Error::Runtime(format!("{label}: reading loss: {e:?}")))?[0];
+            if !value.is_finite() {
+                return Err(Error::Diverged {
+                    step: epoch + 1,
+                    message: format!(
+                        "{label}: training loss is {value} at epoch {}, batch {}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf",
+                        epoch + 1,
+                        b + 1
+                    ),
+                });
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            sum += value;
+            batches += 1;
+        }
+        let train_loss = sum / batches as f64;
+        let val = objective.validate(&model.valid())?;
+        if !val.is_finite() {
+            return Err(Error::Diverged {
+                step: epoch + 1,
+                message: format!(
+                    "{label}: validation score is {val} after epoch {}; lower the learning rate",
+                    epoch + 1
+                ),
+            });
+        }
+        ctx.log(
+            epoch + 1,
+            &[("train_loss", train_loss), ("val", val), ("lr", lr)],
+        );
+        history.push(EpochStats {
+            epoch: epoch + 1,
+            train_loss,
+            val,
+            lr,
+        });
+        bar.set_metric("val", val);
+        bar.inc(1);
+        let improved = best.as_ref().is_none_or(|b| val < b.2);
+        if improved {
+            best = Some((model.clone(), epoch + 1, val));
+        } else if settings.patience > 0
+            && best
+                .as_ref()
+                .is_some_and(|b| epoch + 1 - b.1 >= settings.patience)
+        {
+            break;
+        }
+    }
+    bar.finish();
+    let (model, best_epoch, best_val) =
+        best.ok_or_else(|| Error::Runtime(format!("{label}: no epoch ran")))?;
+    Ok(Fitted {
+        model,
+        best_epoch,
+        best_val,
+        history,
+    })
+}

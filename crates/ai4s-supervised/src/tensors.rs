@@ -1,0 +1,25 @@
+//! Conversions between ndarray arrays and burn tensors.
+
+use ai4s_core::burn::tensor::{Device, Int, Tensor, TensorData};
+use ai4s_core::{Error, Result};
+use ndarray::Array2;
+
+/// `[n, d]` float tensor from an ndarray matrix.
+pub fn matrix(x: &Array2<f64>, device: &Device) -> Tensor<2> {
+    let (n, d) = x.dim();
+    let data: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    Tensor::from_data(TensorData::new(data, [n, d]), device)
+}
+
+/// `[n]` index tensor.
+pub fn indices(idx: &[usize], device: &Device) -> Tensor<1, Int> {
+    let data: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(data, [idx.len()]), device)
+}
+
+/// All values of a tensor as f64, row-major.
+pub fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
+    t.into_data()
+        .try_into_vec_as::<f64>()
+        .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
+}

@@ -1,0 +1,232 @@
+//! The `ai4s` command: list, inspect and run the tasks of the AI-for-Science map.
+
+use ai4s::core::{Backend, Error, Precision, Result, RunOptions};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ai4s",
+    version,
+    about = "The AI-for-Science map as running, measured software"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Common {
+    /// Backend: flex, ndarray, wgpu or cuda (default: AI4S_DEVICE, else flex).
+    #[arg(long)]
+    device: Option<String>,
+    /// Seed for every random number generator.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// No progress bars or log lines.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the tasks: name, area, description.
+    List,
+    /// List the backends compiled into this build and the default.
+    Devices,
+    /// Print a task's default configuration as TOML.
+    Config {
+        /// Task name (see `ai4s list`).
+        task: String,
+        /// Show the quick configuration instead.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Run one task.
+    Run {
+        /// Task name (see `ai4s list`).
+        task: String,
+        /// TOML file with config values.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override one config value, e.g. `--set train.epochs=50` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Output directory (default runs/<task>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Small, fast configuration.
+        #[arg(long)]
+        quick: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check a backend: train the same small MLP there and on the CPU; losses must fall and agree.
+    Selftest {
+        /// Optimiser steps.
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+        /// Largest allowed relative difference between the two loss curves.
+        #[arg(long, default_value_t = 1e-3)]
+        tol: f64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run every task in quick mode and write an HTML report of the map.
+    Map {
+        /// Output directory (default runs/map).
+        #[arg(long, default_value = "runs/map")]
+        out: PathBuf,
+        /// Only these tasks (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<ExitCode> {
+    match cmd {
+        Command::List => {
+            println!("{:<14} {:<14} description", "task", "area");
+            for t in ai4s::registry() {
+                println!(
+                    "{:<14} {:<14} {}",
+                    t.name(),
+                    t.area().name(),
+                    t.description()
+                );
+            }
+        }
+        Command::Devices => {
+            let default = Backend::default_backend();
+            println!(
+                "{:<9} {:<10} {:<8} hardware",
+                "backend", "compiled", "default"
+            );
+            for b in Backend::ALL {
+                println!(
+                    "{:<9} {:<10} {:<8} {}",
+                    b.name(),
+                    if b.is_compiled() { "yes" } else { "no" },
+                    if Some(b) == default { "*" } else { "" },
+                    b.describe()
+                );
+            }
+            println!(
+                "choose with --device NAME or AI4S_DEVICE=NAME; compile more in with --features NAME"
+            );
+        }
+        Command::Config { task, quick } => {
+            let t = ai4s::find_task(&task)?;
+            let table = t.default_table(quick)?;
+            print!(
+                "{}",
+                toml::to_string_pretty(&table).map_err(|e| Error::Runtime(e.to_string()))?
+            );
+        }
+        Command::Run {
+            task,
+            config,
+            sets,
+            out,
+            quick,
+            common,
+        } => {
+            let t = ai4s::find_task(&task)?;
+            let opts = RunOptions {
+                config_file: config,
+                sets,
+                out,
+                quick,
+                device: common.device,
+                seed: common.seed,
+                quiet: common.quiet,
+            };
+            let outcome = ai4s::core::run::run_task(t.as_ref(), &opts)?;
+            for m in &outcome.report.metrics {
+                let mark = match &m.goal {
+                    Some(g) if g.met(m.value) => format!("  (target {}: met)", g.describe()),
+                    Some(g) => format!("  (target {}: NOT met)", g.describe()),
+                    None => String::new(),
+                };
+                println!("{:<32} {:>14.6}{mark}", m.name, m.value);
+            }
+            println!("wrote {}", outcome.out_dir.display());
+        }
+        Command::Selftest { steps, tol, common } => {
+            use ai4s::core::device::{make_device, resolve_backend};
+            ai4s::core::error::ensure(steps >= 2, "steps", || {
+                format!("must be at least 2, got {steps}")
+            })?;
+            let candidate = resolve_backend(common.device.as_deref())?;
+            let seed = common.seed.unwrap_or(42);
+            let reference = Backend::default_backend()
+                .filter(|b| matches!(b, Backend::Flex | Backend::Ndarray))
+                .ok_or_else(|| {
+                    Error::Backend(
+                        "selftest needs a CPU backend (flex or ndarray) compiled in".into(),
+                    )
+                })?;
+            let a = ai4s::core::selftest::backend_agreement(
+                &make_device(reference, Precision::F32, seed)?,
+                &make_device(candidate, Precision::F32, seed)?,
+                steps,
+            )?;
+            println!("step  {:>14} {:>14}", reference.name(), candidate.name());
+            for i in (0..steps)
+                .step_by((steps / 10).max(1))
+                .chain(std::iter::once(steps - 1))
+            {
+                println!(
+                    "{i:>4}  {:>14.6e} {:>14.6e}",
+                    a.reference[i], a.candidate[i]
+                );
+            }
+            let diff = a.max_rel_diff();
+            let falls = a.both_fall(5.0);
+            println!(
+                "max relative difference {diff:.3e} (tolerance {tol:e}); loss fell 5x on both: {falls}"
+            );
+            if !(falls && diff <= tol) {
+                eprintln!("error: selftest of `{candidate}` failed");
+                return Ok(ExitCode::from(1));
+            }
+            println!("selftest of `{candidate}` passed");
+        }
+        Command::Map { out, only, common } => {
+            let mut tasks = ai4s::registry();
+            if !only.is_empty() {
+                for name in &only {
+                    ai4s::find_task(name)?;
+                }
+                tasks.retain(|t| only.iter().any(|n| n == t.name()));
+            }
+            let base = RunOptions {
+                device: common.device,
+                seed: common.seed,
+                quiet: common.quiet,
+                ..RunOptions::default()
+            };
+            let failed = ai4s::run_map(&tasks, &out, &base)?;
+            println!("wrote {}", out.join("report.html").display());
+            if failed > 0 {
+                eprintln!("error: {failed} task(s) failed; see the report");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
