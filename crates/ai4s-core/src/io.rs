@@ -19,18 +19,22 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
-    let tmp = temp_path(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        fill(&mut f)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        // Hidden temporary in the same directory; deleted on drop if anything fails.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".ai4s-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        fill(tmp.as_file_mut())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io("writing", path, e));
-    }
-    Ok(())
+    result.map_err(|e: std::io::Error| Error::io("writing", path, e))
 }
 
 /// Creates a file through a writer that needs a path (e.g. a plotting or model library),

@@ -82,7 +82,7 @@ pub fn backend_agreement(
     let init = cfg.init(4, 1, &ref_dev);
     let mut curves = Vec::new();
     for dev in [&ref_dev, &cand_dev] {
-        let mut model = init.clone().to_device(dev);
+        let mut model = init.clone().fork(dev);
         let (x, y) = problem(dev);
         let mut optim = AdamConfig::new().init();
         let mut losses = Vec::with_capacity(steps);

@@ -142,7 +142,7 @@ where
             "{label}: the training set is empty"
         )));
     }
-    let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0x7472_6169_6e);
+    let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0x0074_7261_696e);
     let mut order: Vec<usize> = (0..n).collect();
     let mut history = Vec::with_capacity(settings.epochs);
     let mut best: Option<(M, usize, f64)> = None;

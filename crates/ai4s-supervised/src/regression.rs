@@ -74,11 +74,16 @@ impl Default for RegressionConfig {
 
 impl TaskConfig for RegressionConfig {
     fn quick() -> Self {
-        let mut c = Self::default();
-        c.samples = 3000;
-        c.train.epochs = 60;
-        c.train.patience = 0;
-        c
+        let d = Self::default();
+        RegressionConfig {
+            samples: 3000,
+            train: TrainSettings {
+                epochs: 60,
+                patience: 0,
+                ..d.train.clone()
+            },
+            ..d
+        }
     }
 
     fn validate(&self) -> Result<()> {
