@@ -10,7 +10,10 @@ use ai4s_core::DynTask;
 
 /// Every task `ai4s list`, `ai4s run` and `ai4s map` know, in map order.
 pub fn registry() -> Vec<Box<dyn DynTask>> {
-    vec![Box::new(ai4s_supervised::Regression)]
+    vec![
+        Box::new(ai4s_supervised::Regression),
+        Box::new(ai4s_supervised::Approximation),
+    ]
 }
 
 /// Finds a task by name, or an error listing the known names (exit code 2).

@@ -123,18 +123,53 @@ pub struct Fitted<M> {
     pub history: Vec<EpochStats>,
 }
 
-/// Trains `model` with `optim` on `objective`.
-pub fn fit<M>(
-    mut model: M,
+/// Trains `model` with `optim` on `objective`, logging each epoch to the run's metrics and
+/// showing progress.
+pub fn fit<M: Module>(
+    model: M,
     optim: &mut ModuleOptimizer,
     objective: &dyn Objective<M>,
     settings: &TrainSettings,
     ctx: &mut RunContext,
     label: &str,
-) -> Result<Fitted<M>>
-where
-    M: Module,
-{
+) -> Result<Fitted<M>> {
+    fit_impl(model, optim, objective, settings, Some(ctx), label)
+}
+
+/// [`fit`] without logging or progress: for the many small fits inside a sweep, whose results
+/// the caller aggregates.
+pub fn fit_quiet<M: Module>(
+    model: M,
+    optim: &mut ModuleOptimizer,
+    objective: &dyn Objective<M>,
+    settings: &TrainSettings,
+    seed: u64,
+    label: &str,
+) -> Result<Fitted<M>> {
+    fit_seeded(model, optim, objective, settings, None, seed, label)
+}
+
+fn fit_impl<M: Module>(
+    model: M,
+    optim: &mut ModuleOptimizer,
+    objective: &dyn Objective<M>,
+    settings: &TrainSettings,
+    ctx: Option<&mut RunContext>,
+    label: &str,
+) -> Result<Fitted<M>> {
+    let seed = ctx.as_ref().map_or(0, |c| c.seed);
+    fit_seeded(model, optim, objective, settings, ctx, seed, label)
+}
+
+fn fit_seeded<M: Module>(
+    mut model: M,
+    optim: &mut ModuleOptimizer,
+    objective: &dyn Objective<M>,
+    settings: &TrainSettings,
+    mut ctx: Option<&mut RunContext>,
+    seed: u64,
+    label: &str,
+) -> Result<Fitted<M>> {
     settings.validate("train")?;
     let n = objective.n_train();
     if n == 0 {
@@ -142,11 +177,11 @@ where
             "{label}: the training set is empty"
         )));
     }
-    let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0x0074_7261_696e);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0074_7261_696e);
     let mut order: Vec<usize> = (0..n).collect();
     let mut history = Vec::with_capacity(settings.epochs);
     let mut best: Option<(M, usize, f64)> = None;
-    let mut bar = ctx.progress(label, settings.epochs as u64);
+    let mut bar = ctx.as_ref().map(|c| c.progress(label, settings.epochs as u64));
     for epoch in 0..settings.epochs {
         let lr = settings.lr_at(epoch);
         order.shuffle(&mut rng);
@@ -185,18 +220,19 @@ where
                 ),
             });
         }
-        ctx.log(
-            epoch + 1,
-            &[("train_loss", train_loss), ("val", val), ("lr", lr)],
-        );
+        if let Some(c) = ctx.as_deref_mut() {
+            c.log(epoch + 1, &[("train_loss", train_loss), ("val", val), ("lr", lr)]);
+        }
         history.push(EpochStats {
             epoch: epoch + 1,
             train_loss,
             val,
             lr,
         });
-        bar.set_metric("val", val);
-        bar.inc(1);
+        if let Some(b) = bar.as_mut() {
+            b.set_metric("val", val);
+            b.inc(1);
+        }
         let improved = best.as_ref().is_none_or(|b| val < b.2);
         if improved {
             best = Some((model.clone(), epoch + 1, val));
@@ -208,7 +244,9 @@ where
             break;
         }
     }
-    bar.finish();
+    if let Some(b) = bar {
+        b.finish();
+    }
     let (model, best_epoch, best_val) =
         best.ok_or_else(|| Error::Runtime(format!("{label}: no epoch ran")))?;
     Ok(Fitted {

@@ -17,7 +17,7 @@ use ai4s_core::error::ensure;
 use ai4s_core::metrics::{r2, relative_l2, rmse};
 use ai4s_core::mlp::{Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
-use ai4s_core::train::{Objective, TrainSettings, fit};
+use ai4s_core::train::{Fitted, Objective, TrainSettings, fit, fit_quiet};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -185,6 +185,61 @@ impl Objective<Mlp> for MseObjective {
     }
 }
 
+/// Trains an MLP regressor `R^d -> R` on `(x, y)` with early stopping on `(x_val, y_val)`.
+/// With a context the epochs are logged and shown; without, it runs quietly (for sweeps).
+#[allow(clippy::too_many_arguments)]
+pub fn train_mlp(
+    model: &MlpConfig,
+    settings: &TrainSettings,
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    x_val: &Array2<f64>,
+    y_val: &Array1<f64>,
+    device: &Device,
+    seed: u64,
+    ctx: Option<&mut RunContext>,
+) -> Result<Fitted<Mlp>> {
+    let train_device = device.clone().autodiff();
+    let y_mat = y.clone().insert_axis(Axis(1));
+    let objective = MseObjective {
+        x: tensors::matrix(x, &train_device),
+        y: tensors::matrix(&y_mat, &train_device),
+        n: x.nrows(),
+        x_val: tensors::matrix(x_val, device),
+        y_val: y_val.to_vec(),
+        device: train_device.clone(),
+    };
+    train_device.seed(seed);
+    let net = model.init(x.ncols(), 1, &train_device);
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    match ctx {
+        Some(ctx) => fit(net, &mut optim, &objective, settings, ctx, "regression"),
+        None => fit_quiet(net, &mut optim, &objective, settings, seed, "network"),
+    }
+}
+
+/// Predictions of a trained regressor on every row of `x`.
+pub fn predict(model: &Mlp, x: &Array2<f64>, device: &Device) -> Result<Array1<f64>> {
+    Ok(Array1::from(tensors::to_vec(model.forward(tensors::matrix(x, device)))?))
+}
+
+/// Trains quietly and predicts `x_test`: one point of a sweep.
+#[allow(clippy::too_many_arguments)]
+pub fn train_mlp_regressor(
+    model: &MlpConfig,
+    settings: &TrainSettings,
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    x_val: &Array2<f64>,
+    y_val: &Array1<f64>,
+    x_test: &Array2<f64>,
+    ctx: &RunContext,
+) -> Result<Array1<f64>> {
+    let seed = ctx.seed ^ (x.nrows() as u64) << 32 ^ x.ncols() as u64;
+    let fitted = train_mlp(model, settings, x, y, x_val, y_val, &ctx.device, seed, None)?;
+    predict(&fitted.model.valid(), x_test, &ctx.device)
+}
+
 impl Task for Regression {
     type Config = RegressionConfig;
 
@@ -225,20 +280,18 @@ impl Task for Regression {
         let rows = |idx: &[usize]| data.x.select(Axis(0), idx);
         let targets = |idx: &[usize]| idx.iter().map(|&i| data.y[i]).collect::<Vec<f64>>();
 
-        let train_device = ctx.device.clone().autodiff();
-        let y_train = Array2::from_shape_vec((split.train.len(), 1), targets(&split.train))
-            .map_err(|e| Error::Runtime(e.to_string()))?;
-        let objective = MseObjective {
-            x: tensors::matrix(&rows(&split.train), &train_device),
-            y: tensors::matrix(&y_train, &train_device),
-            n: split.train.len(),
-            x_val: tensors::matrix(&rows(&split.val), &ctx.device),
-            y_val: targets(&split.val),
-            device: train_device.clone(),
-        };
-        let model = cfg.model.init(data.x.ncols(), 1, &train_device);
-        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-        let fitted = fit(model, &mut optim, &objective, &cfg.train, ctx, "regression")?;
+        let device = ctx.device.clone();
+        let fitted = train_mlp(
+            &cfg.model,
+            &cfg.train,
+            &rows(&split.train),
+            &Array1::from(targets(&split.train)),
+            &rows(&split.val),
+            &Array1::from(targets(&split.val)),
+            &device,
+            ctx.seed,
+            Some(ctx),
+        )?;
         let model = fitted.model.valid();
 
         // Test metrics in the original units of the target.
