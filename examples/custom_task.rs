@@ -11,7 +11,6 @@
 //! Run: `cargo run --release --example custom_task -- [--quick] [--out DIR]`
 
 use ai4s::core::burn::module::Module;
-use ai4s::core::burn::optim::AdamConfig;
 use ai4s::core::burn::tensor::{Int, Tensor, TensorData};
 use ai4s::core::mlp::{Mlp, MlpConfig};
 use ai4s::core::plot::{Labels, Plot, Series};
@@ -165,7 +164,7 @@ impl Task for Pendulum {
         let model = cfg.model.init(2, 1, &dev);
         let fitted = fit(
             model,
-            &mut AdamConfig::new().init(),
+            &mut cfg.train.optimizer(),
             &data,
             &cfg.train,
             ctx,

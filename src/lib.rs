@@ -12,6 +12,8 @@ use ai4s_core::DynTask;
 pub fn registry() -> Vec<Box<dyn DynTask>> {
     vec![
         Box::new(ai4s_supervised::Regression),
+        Box::new(ai4s_supervised::Classification),
+        Box::new(ai4s_supervised::CnnTask),
         Box::new(ai4s_supervised::Approximation),
     ]
 }

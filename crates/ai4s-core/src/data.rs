@@ -25,11 +25,20 @@ impl Table {
     /// Reads a CSV file with a header row; every cell must be a finite number.
     pub fn read_csv(path: &Path) -> Result<Table> {
         let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
+        Self::from_reader(std::io::BufReader::new(file), path)
+    }
+
+    /// Parses CSV text (e.g. a dataset compiled into the binary); errors name `path`.
+    pub fn parse_csv(text: &str, path: &Path) -> Result<Table> {
+        Self::from_reader(text.as_bytes(), path)
+    }
+
+    fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Table> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file));
+            .from_reader(reader);
         let headers: Vec<String> = rdr
             .headers()
             .map_err(|e| Error::data(path, Some(1), format!("unreadable header: {e}")))?

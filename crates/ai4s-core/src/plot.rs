@@ -233,6 +233,48 @@ fn bounds(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// The plot corner with the fewest data points, for the legend.
+fn emptiest_corner(series: &[Series], log_x: bool, log_y: bool) -> SeriesLabelPosition {
+    let tr = |v: f64, log: bool| {
+        if log {
+            v.max(f64::MIN_POSITIVE).log10()
+        } else {
+            v
+        }
+    };
+    let pts: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| {
+            p.0.is_finite() && p.1.is_finite() && (!log_x || p.0 > 0.0) && (!log_y || p.1 > 0.0)
+        })
+        .map(|p| (tr(p.0, log_x), tr(p.1, log_y)))
+        .collect();
+    let (x0, x1) = bounds(pts.iter().map(|p| p.0), false);
+    let (y0, y1) = bounds(pts.iter().map(|p| p.1), false);
+    let corners = [
+        (SeriesLabelPosition::UpperRight, 1.0, 1.0),
+        (SeriesLabelPosition::UpperLeft, 0.0, 1.0),
+        (SeriesLabelPosition::LowerRight, 1.0, 0.0),
+        (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+    ];
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
+    for (pos, cx, cy) in corners {
+        let n = pts
+            .iter()
+            .filter(|p| {
+                let u = (p.0 - x0) / (x1 - x0).max(f64::MIN_POSITIVE);
+                let v = (p.1 - y0) / (y1 - y0).max(f64::MIN_POSITIVE);
+                (u - cx).abs() < 0.45 && (v - cy).abs() < 0.35
+            })
+            .count();
+        if n < best.1 {
+            best = (pos, n);
+        }
+    }
+    best.0
+}
+
 fn lin(a: f64, b: f64) -> RangedCoordf64 {
     (a..b).into()
 }
@@ -275,12 +317,13 @@ impl Plot {
             } => {
                 let (x0, x1) = bounds(xs(series).into_iter(), false);
                 let (y0, y1) = bounds(ys(series).into_iter(), *log_y);
+                let corner = emptiest_corner(series, false, *log_y);
                 if *log_y {
                     let chart = chart(root, labels, lin(x0, x1), log(y0, y1))?;
-                    lines(chart, labels, series, false, &[])
+                    lines(chart, labels, series, false, &[], corner)
                 } else {
                     let chart = chart(root, labels, lin(x0, x1), lin(y0, y1))?;
-                    lines(chart, labels, series, false, &[])
+                    lines(chart, labels, series, false, &[], corner)
                 }
             }
             Plot::LogLog { labels, series } => {
@@ -294,7 +337,14 @@ impl Plot {
                     })
                     .collect();
                 let chart = chart(root, labels, log(x0, x1), log(y0, y1))?;
-                lines(chart, labels, series, true, &slopes)
+                lines(
+                    chart,
+                    labels,
+                    series,
+                    true,
+                    &slopes,
+                    emptiest_corner(series, true, true),
+                )
             }
             Plot::Scatter { labels, series } => {
                 let (x0, x1) = bounds(xs(series).into_iter(), false);
@@ -312,7 +362,11 @@ impl Plot {
                         .label(s.name.clone())
                         .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
                 }
-                legend(&mut chart, series.len())
+                legend(
+                    &mut chart,
+                    series.len(),
+                    emptiest_corner(series, false, false),
+                )
             }
             Plot::Parity {
                 labels,
@@ -345,7 +399,7 @@ impl Plot {
                     .map_err(fmt_err)?
                     .label(format!("n = {}, RMSE = {rmse:.3e}", reference.len()))
                     .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
-                legend(&mut chart, 2)
+                legend(&mut chart, 2, SeriesLabelPosition::UpperLeft)
             }
             Plot::Histogram {
                 labels,
@@ -381,7 +435,7 @@ impl Plot {
                             Rectangle::new([(x, y - 5), (x + 15, y + 5)], col.mix(0.6).filled())
                         });
                 }
-                legend(&mut chart, samples.len())
+                legend(&mut chart, samples.len(), SeriesLabelPosition::UpperRight)
             }
             Plot::Heatmap {
                 labels,
@@ -442,6 +496,7 @@ fn lines<'a, DB, X, Y>(
     series: &[Series],
     markers: bool,
     names: &[String],
+    corner: SeriesLabelPosition,
 ) -> std::result::Result<(), String>
 where
     DB: DrawingBackend + 'a,
@@ -468,12 +523,13 @@ where
                 .map_err(fmt_err)?;
         }
     }
-    legend(&mut chart, series.len())
+    legend(&mut chart, series.len(), corner)
 }
 
 fn legend<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     n: usize,
+    corner: SeriesLabelPosition,
 ) -> std::result::Result<(), String>
 where
     DB: DrawingBackend + 'a,
@@ -488,7 +544,7 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.5))
         .label_font((FONT, 13))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(corner)
         .draw()
         .map_err(fmt_err)
 }

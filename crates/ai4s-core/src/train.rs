@@ -10,7 +10,8 @@
 use crate::error::{Error, Result, ensure};
 use crate::run::RunContext;
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -30,6 +31,17 @@ pub enum Schedule {
     Exponential,
 }
 
+/// Gradient optimiser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Adam (Kingma & Ba 2015); `weight_decay` is added to the gradient (L2 penalty).
+    #[default]
+    Adam,
+    /// AdamW (Loshchilov & Hutter 2019): decoupled weight decay.
+    AdamW,
+}
+
 /// Settings of one training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,6 +56,10 @@ pub struct TrainSettings {
     pub schedule: Schedule,
     /// Stop after this many epochs without validation improvement (0 = never).
     pub patience: usize,
+    /// Optimiser: adam or adamw (epsilon 1e-8 as in PyTorch).
+    pub optimizer: OptimizerKind,
+    /// Weight decay (L2 penalty for adam, decoupled decay for adamw).
+    pub weight_decay: f64,
 }
 
 impl Default for TrainSettings {
@@ -54,6 +70,8 @@ impl Default for TrainSettings {
             lr: 3e-3,
             schedule: Schedule::Cosine,
             patience: 0,
+            optimizer: OptimizerKind::Adam,
+            weight_decay: 0.0,
         }
     }
 }
@@ -68,10 +86,33 @@ impl TrainSettings {
             format!("must be at least 1, got {}", self.batch_size)
         })?;
         ensure(
+            self.weight_decay.is_finite() && (0.0..1.0).contains(&self.weight_decay),
+            &format!("{field}.weight_decay"),
+            || format!("must lie in [0, 1), got {}", self.weight_decay),
+        )?;
+        ensure(
             self.lr.is_finite() && self.lr > 0.0 && self.lr < 10.0,
             &format!("{field}.lr"),
             || format!("must be a positive number below 10, got {}", self.lr),
         )
+    }
+
+    /// A fresh optimiser as configured.
+    pub fn optimizer(&self) -> ModuleOptimizer {
+        let wd = self.weight_decay as f32;
+        match self.optimizer {
+            OptimizerKind::Adam => {
+                let mut c = AdamConfig::new().with_epsilon(1e-8);
+                if wd > 0.0 {
+                    c = c.with_weight_decay(Some(WeightDecayConfig::new(wd)));
+                }
+                c.init()
+            }
+            OptimizerKind::AdamW => AdamWConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(wd)
+                .init(),
+        }
     }
 
     /// Learning rate at `epoch` (0-based).
@@ -181,7 +222,9 @@ fn fit_seeded<M: Module>(
     let mut order: Vec<usize> = (0..n).collect();
     let mut history = Vec::with_capacity(settings.epochs);
     let mut best: Option<(M, usize, f64)> = None;
-    let mut bar = ctx.as_ref().map(|c| c.progress(label, settings.epochs as u64));
+    let mut bar = ctx
+        .as_ref()
+        .map(|c| c.progress(label, settings.epochs as u64));
     for epoch in 0..settings.epochs {
         let lr = settings.lr_at(epoch);
         order.shuffle(&mut rng);
@@ -221,7 +264,10 @@ fn fit_seeded<M: Module>(
             });
         }
         if let Some(c) = ctx.as_deref_mut() {
-            c.log(epoch + 1, &[("train_loss", train_loss), ("val", val), ("lr", lr)]);
+            c.log(
+                epoch + 1,
+                &[("train_loss", train_loss), ("val", val), ("lr", lr)],
+            );
         }
         history.push(EpochStats {
             epoch: epoch + 1,

@@ -1,12 +1,16 @@
 //! ai4s-supervised: learning from known answers.
 //!
 //! - [`regression`]: MLP regression on a synthetic high-dimensional target or any CSV.
+//! - [`classification`]: MLP classification on the digits or any labelled CSV.
+//! - [`cnn`]: a small CNN on the 8x8 digits.
 //! - [`approx`]: approximation error versus width and dimension (the curse of dimensionality).
 //! - [`methods`]: random features, grid interpolation, Hermite polynomials, kNN.
 //! - [`targets`]: synthetic targets on Gaussian inputs.
 //! - [`linear`]: the closed-form least-squares baseline every regression is compared with.
 
 pub mod approx;
+pub mod classification;
+pub mod cnn;
 pub mod linear;
 pub mod methods;
 pub mod regression;
@@ -14,4 +18,6 @@ pub mod targets;
 mod tensors;
 
 pub use approx::Approximation;
+pub use classification::Classification;
+pub use cnn::CnnTask;
 pub use regression::Regression;

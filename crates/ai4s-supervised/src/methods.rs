@@ -89,9 +89,7 @@ pub fn grid_interpolation(
     }
     let values = f(&nodes);
     let active: Vec<usize> = (0..d).filter(|&a| shape[a] > 1).collect();
-    let stride: Vec<usize> = (0..d)
-        .map(|a| shape[a + 1..].iter().product())
-        .collect();
+    let stride: Vec<usize> = (0..d).map(|a| shape[a + 1..].iter().product()).collect();
     x_test
         .rows()
         .into_iter()
@@ -126,11 +124,14 @@ pub fn grid_interpolation(
         .collect()
 }
 
+/// Highest total degree used by [`polynomial`].
+pub const MAX_POLY_DEGREE: usize = 12;
+
 /// Multi-indices of total degree `<= p` (then degree `p + 1`) in `d` variables, at most `m`.
 pub fn hermite_indices(d: usize, m: usize) -> Vec<Vec<(usize, usize)>> {
     let mut out: Vec<Vec<(usize, usize)>> = vec![vec![]];
     let mut degree = 1;
-    while out.len() < m {
+    while out.len() < m && degree <= MAX_POLY_DEGREE {
         let before = out.len();
         let mut stack: Vec<(usize, usize, Vec<(usize, usize)>)> = vec![(0, degree, vec![])];
         while let Some((start, left, term)) = stack.pop() {
@@ -229,7 +230,8 @@ pub fn knn(
         .map(|q| {
             let cross = stored.dot(&q);
             let qq = q.dot(&q);
-            let mut dist: Vec<(f64, usize)> = (0..m).map(|i| (sq[i] - 2.0 * cross[i] + qq, i)).collect();
+            let mut dist: Vec<(f64, usize)> =
+                (0..m).map(|i| (sq[i] - 2.0 * cross[i] + qq, i)).collect();
             dist.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
             dist[..k].iter().map(|&(_, i)| y[i]).sum::<f64>() / k as f64
         })
@@ -249,7 +251,9 @@ mod tests {
         // f(x) = 1 + 2 x0 - x1 + x0 x1 is multilinear: reproduced exactly inside the box.
         let f = |x: &Array2<f64>| x.map_axis(Axis(1), |r| 1.0 + 2.0 * r[0] - r[1] + r[0] * r[1]);
         let x = gaussian_inputs(50, 2, 3).mapv(|v| v.clamp(-2.4, 2.4));
-        let err = (&grid_interpolation(9, &f, &x) - &f(&x)).mapv(f64::abs).fold(0.0f64, |a, &b| a.max(b));
+        let err = (&grid_interpolation(9, &f, &x) - &f(&x))
+            .mapv(f64::abs)
+            .fold(0.0f64, |a, &b| a.max(b));
         assert!(err < 1e-12, "{err}");
     }
 
@@ -258,7 +262,10 @@ mod tests {
         // 1 + 3 (degree 1) + 6 (degree 2) = 10 terms of total degree <= 2 in 3 variables.
         let t = hermite_indices(3, 10);
         assert_eq!(t.len(), 10);
-        assert!(t.iter().all(|term| term.iter().map(|p| p.1).sum::<usize>() <= 2));
+        assert!(
+            t.iter()
+                .all(|term| term.iter().map(|p| p.1).sum::<usize>() <= 2)
+        );
         let mut uniq = t.clone();
         uniq.sort();
         uniq.dedup();

@@ -10,7 +10,6 @@ use crate::linear::LinearModel;
 use crate::targets::{RidgeSum, gaussian_inputs};
 use crate::tensors;
 use ai4s_core::burn::module::Module;
-use ai4s_core::burn::optim::AdamConfig;
 use ai4s_core::burn::tensor::{Device, Tensor};
 use ai4s_core::data::{Split, Standardizer, Table};
 use ai4s_core::error::ensure;
@@ -211,7 +210,7 @@ pub fn train_mlp(
     };
     train_device.seed(seed);
     let net = model.init(x.ncols(), 1, &train_device);
-    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut optim = settings.optimizer();
     match ctx {
         Some(ctx) => fit(net, &mut optim, &objective, settings, ctx, "regression"),
         None => fit_quiet(net, &mut optim, &objective, settings, seed, "network"),
@@ -220,7 +219,9 @@ pub fn train_mlp(
 
 /// Predictions of a trained regressor on every row of `x`.
 pub fn predict(model: &Mlp, x: &Array2<f64>, device: &Device) -> Result<Array1<f64>> {
-    Ok(Array1::from(tensors::to_vec(model.forward(tensors::matrix(x, device)))?))
+    Ok(Array1::from(tensors::to_vec(
+        model.forward(tensors::matrix(x, device)),
+    )?))
 }
 
 /// Trains quietly and predicts `x_test`: one point of a sweep.
