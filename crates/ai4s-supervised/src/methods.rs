@@ -124,6 +124,9 @@ pub fn grid_interpolation(
         .collect()
 }
 
+/// A partly built monomial: next variable, degree left, factors so far.
+type Partial = (usize, usize, Vec<(usize, usize)>);
+
 /// Highest total degree used by [`polynomial`].
 pub const MAX_POLY_DEGREE: usize = 12;
 
@@ -133,7 +136,7 @@ pub fn hermite_indices(d: usize, m: usize) -> Vec<Vec<(usize, usize)>> {
     let mut degree = 1;
     while out.len() < m && degree <= MAX_POLY_DEGREE {
         let before = out.len();
-        let mut stack: Vec<(usize, usize, Vec<(usize, usize)>)> = vec![(0, degree, vec![])];
+        let mut stack: Vec<Partial> = vec![(0, degree, vec![])];
         while let Some((start, left, term)) = stack.pop() {
             if out.len() >= m {
                 break;
