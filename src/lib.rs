@@ -4,6 +4,7 @@
 //! implementing [`core::Task`] in an area crate and adding one line to [`registry`].
 
 pub use ai4s_core as core;
+pub use ai4s_potential as potential;
 pub use ai4s_supervised as supervised;
 
 use ai4s_core::DynTask;

@@ -1,0 +1,10 @@
+//! ai4s-potential: learning first-principles accuracy into an interatomic potential.
+//!
+//! - [`cell`]: triclinic periodic cells and O(N) neighbour lists.
+//! - [`labeller`]: the `Labeller` trait (energy, forces, virial) and finite-difference checks.
+//! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
+
+pub mod cell;
+pub mod labeller;
+pub mod lj;
+pub mod sw;
