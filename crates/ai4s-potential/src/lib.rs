@@ -3,8 +3,10 @@
 //! - [`cell`]: triclinic periodic cells and O(N) neighbour lists.
 //! - [`labeller`]: the `Labeller` trait (energy, forces, virial) and finite-difference checks.
 //! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
+//! - [`tb`]: orthogonal sp3 tight-binding silicon (Kwon 1994), the default labeller.
 
 pub mod cell;
 pub mod labeller;
 pub mod lj;
 pub mod sw;
+pub mod tb;
