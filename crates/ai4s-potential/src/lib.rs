@@ -5,6 +5,9 @@
 //! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
 //! - [`tb`]: orthogonal sp3 tight-binding silicon (Kwon 1994), the default labeller.
 
+// Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
+#![allow(clippy::needless_range_loop)]
+
 pub mod cell;
 pub mod labeller;
 pub mod lj;
