@@ -16,6 +16,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_supervised::Classification),
         Box::new(ai4s_supervised::CnnTask),
         Box::new(ai4s_supervised::Approximation),
+        Box::new(ai4s_potential::GenerateData),
     ]
 }
 

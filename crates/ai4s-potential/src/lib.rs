@@ -4,12 +4,22 @@
 //! - [`labeller`]: the `Labeller` trait (energy, forces, virial) and finite-difference checks.
 //! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
 //! - [`tb`]: orthogonal sp3 tight-binding silicon (Kwon 1994), the default labeller.
+//! - [`md`]: Langevin dynamics; [`generate`]: the `potential-data` task.
+//! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
 #![allow(clippy::needless_range_loop)]
 
 pub mod cell;
+pub mod deepmd;
+pub mod frames;
+pub mod generate;
 pub mod labeller;
 pub mod lj;
+pub mod md;
+pub mod npy;
 pub mod sw;
 pub mod tb;
+pub mod xyz;
+
+pub use generate::GenerateData;
