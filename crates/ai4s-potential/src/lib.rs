@@ -12,11 +12,13 @@
 
 pub mod cell;
 pub mod deepmd;
+pub mod env;
 pub mod frames;
 pub mod generate;
 pub mod labeller;
 pub mod lj;
 pub mod md;
+pub mod model;
 pub mod npy;
 pub mod sw;
 pub mod tb;
