@@ -17,6 +17,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_supervised::CnnTask),
         Box::new(ai4s_supervised::Approximation),
         Box::new(ai4s_potential::GenerateData),
+        Box::new(ai4s_potential::DeepPotential),
     ]
 }
 

@@ -5,6 +5,7 @@
 //! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
 //! - [`tb`]: orthogonal sp3 tight-binding silicon (Kwon 1994), the default labeller.
 //! - [`md`]: Langevin dynamics; [`generate`]: the `potential-data` task.
+//! - [`env`], [`model`], [`train`]: the se_e2_a descriptor, the Deep Potential with its force path, DeePMD-style training.
 //! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
@@ -22,6 +23,8 @@ pub mod model;
 pub mod npy;
 pub mod sw;
 pub mod tb;
+pub mod train;
 pub mod xyz;
 
 pub use generate::GenerateData;
+pub use train::DeepPotential;

@@ -1,0 +1,721 @@
+//! Training a Deep Potential with DeePMD-kit's semantics (the `deep-potential` task).
+//!
+//! Loss per batch of frames (Zhang et al. 2018; DeePMD-kit `ener` loss):
+//! `L = p_e mean (dE/N)^2 + p_f mean |dF|^2 / 3 + p_v mean (dW/N)^2 / 9`, with prefactors that
+//! follow the learning rate, `p(t) = p_limit + (p_start - p_limit) lr(t)/lr_0`, and an
+//! exponentially decaying learning rate `lr(t) = lr_0 r^floor(t/decay_steps)`,
+//! `r = (stop_lr/start_lr)^(decay_steps/numb_steps)`, Adam. Per-type energy biases are fitted
+//! by least squares on the training energies before training; environment statistics
+//! (`davg`, `dstd`) come from the training frames. `metrics.csv` holds DeePMD's lcurve columns.
+
+use crate::deepmd;
+use crate::env::{self, EnvData, EnvSpec, EnvStats};
+use crate::frames::System;
+use crate::model::{DeepPot, NetSpec, Prediction, batch};
+use ai4s_core::burn::module::Module;
+use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
+use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
+use ai4s_core::error::ensure;
+use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Configuration with DeePMD-kit's field names.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeepPotConfig {
+    /// Training systems: DeePMD directories or extended XYZ files, comma-separated.
+    pub training_data: String,
+    /// Validation systems (empty: the last 10 % of the training frames).
+    pub validation_data: String,
+    /// Test systems, evaluated once after training (never used for training or selection).
+    pub test_data: String,
+    /// Cutoff radius (A).
+    pub rcut: f64,
+    /// Start of the smooth switching (A).
+    pub rcut_smth: f64,
+    /// Neighbour slots per type.
+    pub sel: Vec<usize>,
+    /// Embedding net widths.
+    pub neuron: Vec<usize>,
+    /// Columns of T kept in the descriptor.
+    pub axis_neuron: usize,
+    /// Fitting net widths.
+    pub fitting_neuron: Vec<usize>,
+    /// Optimiser steps.
+    pub numb_steps: usize,
+    /// Frames per step.
+    pub batch_size: usize,
+    /// Initial learning rate.
+    pub start_lr: f64,
+    /// Learning rate reached at `numb_steps`.
+    pub stop_lr: f64,
+    /// Steps between learning-rate decays.
+    pub decay_steps: usize,
+    /// Energy prefactor at the start.
+    pub start_pref_e: f64,
+    /// Energy prefactor at the end.
+    pub limit_pref_e: f64,
+    /// Force prefactor at the start.
+    pub start_pref_f: f64,
+    /// Force prefactor at the end.
+    pub limit_pref_f: f64,
+    /// Virial prefactor at the start.
+    pub start_pref_v: f64,
+    /// Virial prefactor at the end.
+    pub limit_pref_v: f64,
+    /// Steps between lcurve rows.
+    pub disp_freq: usize,
+}
+
+impl Default for DeepPotConfig {
+    fn default() -> Self {
+        DeepPotConfig {
+            training_data: "datasets/tb-si-64/train".into(),
+            validation_data: String::new(),
+            test_data: "datasets/tb-si-64/test".into(),
+            rcut: 5.0,
+            rcut_smth: 0.5,
+            sel: vec![48],
+            neuron: vec![16, 32, 64],
+            axis_neuron: 12,
+            fitting_neuron: vec![100, 100, 100],
+            numb_steps: 20000,
+            batch_size: 1,
+            start_lr: 5e-3,
+            stop_lr: 1e-5,
+            decay_steps: 200,
+            start_pref_e: 0.02,
+            limit_pref_e: 1.0,
+            start_pref_f: 1000.0,
+            limit_pref_f: 1.0,
+            start_pref_v: 0.0,
+            limit_pref_v: 0.0,
+            disp_freq: 100,
+        }
+    }
+}
+
+impl TaskConfig for DeepPotConfig {
+    fn quick() -> Self {
+        DeepPotConfig {
+            numb_steps: 3000,
+            stop_lr: 2e-5,
+            decay_steps: 100,
+            ..Self::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        ensure(
+            !self.training_data.trim().is_empty(),
+            "training_data",
+            || "needs at least one DeePMD directory or .xyz file".into(),
+        )?;
+        self.spec().validate()?;
+        ensure(
+            !self.neuron.is_empty() && self.neuron.iter().all(|&w| (1..=1024).contains(&w)),
+            "neuron",
+            || format!("embedding widths must be 1..=1024, got {:?}", self.neuron),
+        )?;
+        let m1 = *self.neuron.last().unwrap_or(&0);
+        ensure(
+            self.axis_neuron >= 1 && self.axis_neuron <= m1,
+            "axis_neuron",
+            || {
+                format!(
+                    "must be between 1 and the last embedding width {m1}, got {}",
+                    self.axis_neuron
+                )
+            },
+        )?;
+        ensure(
+            !self.fitting_neuron.is_empty()
+                && self.fitting_neuron.iter().all(|&w| (1..=4096).contains(&w)),
+            "fitting_neuron",
+            || format!("widths must be 1..=4096, got {:?}", self.fitting_neuron),
+        )?;
+        ensure(self.numb_steps >= 1, "numb_steps", || {
+            "must be at least 1".into()
+        })?;
+        ensure((1..=64).contains(&self.batch_size), "batch_size", || {
+            format!("must be 1..=64 frames, got {}", self.batch_size)
+        })?;
+        ensure(
+            self.start_lr > 0.0 && self.start_lr < 1.0,
+            "start_lr",
+            || format!("must be in (0, 1), got {}", self.start_lr),
+        )?;
+        ensure(
+            self.stop_lr > 0.0 && self.stop_lr <= self.start_lr,
+            "stop_lr",
+            || format!("must be in (0, start_lr], got {}", self.stop_lr),
+        )?;
+        ensure(self.decay_steps >= 1, "decay_steps", || {
+            "must be at least 1".into()
+        })?;
+        ensure(self.disp_freq >= 1, "disp_freq", || {
+            "must be at least 1".into()
+        })?;
+        for (name, v) in [
+            ("start_pref_e", self.start_pref_e),
+            ("limit_pref_e", self.limit_pref_e),
+            ("start_pref_f", self.start_pref_f),
+            ("limit_pref_f", self.limit_pref_f),
+            ("start_pref_v", self.start_pref_v),
+            ("limit_pref_v", self.limit_pref_v),
+        ] {
+            ensure(v.is_finite() && v >= 0.0, name, || {
+                format!("must be a non-negative number, got {v}")
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl DeepPotConfig {
+    fn spec(&self) -> EnvSpec {
+        EnvSpec {
+            rcut: self.rcut,
+            rcut_smth: self.rcut_smth,
+            sel: self.sel.clone(),
+        }
+    }
+
+    fn lr(&self, step: usize) -> f64 {
+        let r =
+            (self.stop_lr / self.start_lr).powf(self.decay_steps as f64 / self.numb_steps as f64);
+        self.start_lr * r.powi((step / self.decay_steps) as i32)
+    }
+}
+
+/// Reads one or more systems (DeePMD directories or extended XYZ files), comma-separated.
+pub fn read_systems(list: &str) -> Result<Vec<(System, PathBuf)>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let p = PathBuf::from(s);
+            let sys = if p.is_dir() {
+                deepmd::read_system(&p, None)?
+            } else if p.exists() {
+                crate::xyz::read(&p)?
+            } else {
+                return Err(Error::Data {
+                    path: p.clone(),
+                    line: None,
+                    column: None,
+                    message: "no such DeePMD directory or extended XYZ file".into(),
+                });
+            };
+            Ok((sys, p))
+        })
+        .collect()
+}
+
+/// Labels of a system as flat arrays.
+struct Targets {
+    energy: Vec<f64>,
+    forces: Vec<f64>,
+    virial: Option<Vec<f64>>,
+}
+
+fn targets(s: &System, path: &Path) -> Result<Targets> {
+    let missing = |what: &str| {
+        Error::data(
+            path,
+            None,
+            format!("frames without {what}: training needs energies and forces"),
+        )
+    };
+    Ok(Targets {
+        energy: s
+            .frames
+            .iter()
+            .map(|f| f.energy.ok_or_else(|| missing("energy")))
+            .collect::<Result<_>>()?,
+        forces: s
+            .frames
+            .iter()
+            .map(|f| f.forces.clone().ok_or_else(|| missing("forces")))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect(),
+        virial: s
+            .frames
+            .iter()
+            .map(|f| f.virial)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().flatten().flatten().collect()),
+    })
+}
+
+/// A system prepared for the model.
+struct Prepared {
+    env: EnvData,
+    types: Vec<usize>,
+    targets: Targets,
+    natoms: usize,
+}
+
+fn prepare(spec: &EnvSpec, stats: &EnvStats, s: &System, path: &Path) -> Result<Prepared> {
+    Ok(Prepared {
+        env: env::build(spec, stats, s, path)?,
+        types: s.types.clone(),
+        targets: targets(s, path)?,
+        natoms: s.natoms(),
+    })
+}
+
+fn tensor<const D: usize>(v: Vec<f64>, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
+    t.into_data()
+        .try_into_vec_as::<f64>()
+        .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
+}
+
+/// Per-frame predictions of a model on `idx` frames, in chunks.
+fn predict_all(
+    model: &DeepPot,
+    p: &Prepared,
+    idx: &[usize],
+    ntypes: usize,
+    bias: &[f64],
+    device: &Device,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let (mut e, mut f, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    for chunk in idx.chunks(4) {
+        let pred: Prediction = model.predict(&batch(&p.env, chunk, &p.types, ntypes, bias, device));
+        e.extend(values(pred.energy)?);
+        f.extend(values(pred.forces)?);
+        w.extend(values(pred.virial)?);
+    }
+    Ok((e, f, w))
+}
+
+/// Error measures of predictions against labels, in DeePMD's units.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Errors {
+    /// Energy RMSE per atom (eV).
+    pub energy_rmse_per_atom: f64,
+    /// Energy MAE per atom (eV).
+    pub energy_mae_per_atom: f64,
+    /// Force RMSE (eV/A).
+    pub force_rmse: f64,
+    /// Force MAE (eV/A).
+    pub force_mae: f64,
+    /// Virial RMSE per atom (eV), if labelled.
+    pub virial_rmse_per_atom: Option<f64>,
+}
+
+fn errors(p: &Prepared, idx: &[usize], pred: &(Vec<f64>, Vec<f64>, Vec<f64>)) -> Errors {
+    let n = p.natoms as f64;
+    let de: Vec<f64> = idx
+        .iter()
+        .zip(&pred.0)
+        .map(|(&k, e)| (e - p.targets.energy[k]) / n)
+        .collect();
+    let stride = 3 * p.natoms;
+    let df: Vec<f64> = idx
+        .iter()
+        .enumerate()
+        .flat_map(|(b, &k)| (0..stride).map(move |c| (b, k, c)))
+        .map(|(b, k, c)| pred.1[b * stride + c] - p.targets.forces[k * stride + c])
+        .collect();
+    let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt();
+    let mae = |v: &[f64]| v.iter().map(|x| x.abs()).sum::<f64>() / v.len().max(1) as f64;
+    let virial_rmse_per_atom = p.targets.virial.as_ref().map(|w| {
+        let dw: Vec<f64> = idx
+            .iter()
+            .enumerate()
+            .flat_map(|(b, &k)| (0..9).map(move |c| (b, k, c)))
+            .map(|(b, k, c)| (pred.2[b * 9 + c] - w[k * 9 + c]) / n)
+            .collect();
+        rms(&dw)
+    });
+    Errors {
+        energy_rmse_per_atom: rms(&de),
+        energy_mae_per_atom: mae(&de),
+        force_rmse: rms(&df),
+        force_mae: mae(&df),
+        virial_rmse_per_atom,
+    }
+}
+
+/// Per-type energy bias by least squares of frame energies on type counts.
+fn energy_bias(systems: &[&Prepared], ntypes: usize) -> Vec<f64> {
+    // Normal equations (C^T C) b = C^T E with a tiny ridge for types absent from the data.
+    let mut ata = vec![vec![0.0; ntypes]; ntypes];
+    let mut atb = vec![0.0; ntypes];
+    for p in systems {
+        let mut counts = vec![0.0; ntypes];
+        for &t in &p.types {
+            counts[t] += 1.0;
+        }
+        for &e in &p.targets.energy {
+            for a in 0..ntypes {
+                atb[a] += counts[a] * e;
+                for b in 0..ntypes {
+                    ata[a][b] += counts[a] * counts[b];
+                }
+            }
+        }
+    }
+    for (a, row) in ata.iter_mut().enumerate() {
+        row[a] += 1e-8;
+    }
+    // Gaussian elimination (ntypes is small).
+    let n = ntypes;
+    for c in 0..n {
+        let piv = (c..n)
+            .max_by(|&x, &y| ata[x][c].abs().total_cmp(&ata[y][c].abs()))
+            .unwrap_or(c);
+        ata.swap(c, piv);
+        atb.swap(c, piv);
+        for r in 0..n {
+            if r != c && ata[c][c] != 0.0 {
+                let f = ata[r][c] / ata[c][c];
+                for k in 0..n {
+                    ata[r][k] -= f * ata[c][k];
+                }
+                atb[r] -= f * atb[c];
+            }
+        }
+    }
+    (0..n)
+        .map(|i| {
+            if ata[i][i] != 0.0 {
+                atb[i] / ata[i][i]
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// What is saved next to the weights so the model can be evaluated later.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// Element names by type.
+    pub type_map: Vec<String>,
+    /// Descriptor geometry.
+    pub env: EnvSpec,
+    /// Network sizes.
+    pub net: NetSpec,
+    /// Environment statistics.
+    pub stats: EnvStats,
+    /// Per-type energy bias (eV).
+    pub bias: Vec<f64>,
+}
+
+/// The Deep Potential training task.
+pub struct DeepPotential;
+
+impl Task for DeepPotential {
+    type Config = DeepPotConfig;
+
+    fn name(&self) -> &'static str {
+        "deep-potential"
+    }
+
+    fn area(&self) -> Area {
+        Area::Potential
+    }
+
+    fn description(&self) -> &'static str {
+        "train a Deep Potential (se_e2_a) on energies and forces (default: shipped tight-binding Si data)"
+    }
+
+    fn demonstrates(&self) -> &'static str {
+        "The flagship of AI for the physical sciences: a Deep Potential (se_e2_a descriptor, embedding and fitting nets) learns the energies and forces of an electronic-structure model of silicon. Forces are derivatives of the learned energy, written into the training graph, so the potential is conservative and scales linearly with the number of atoms."
+    }
+
+    fn run(&self, cfg: &DeepPotConfig, ctx: &mut RunContext) -> Result<Report> {
+        let spec = cfg.spec();
+        let mut train_sys = read_systems(&cfg.training_data)?;
+        let type_map = train_sys[0].0.type_map.clone();
+        let ntypes = type_map.len();
+        ensure(cfg.sel.len() == ntypes, "sel", || {
+            format!(
+                "has {} entries but the data has {} types {:?}",
+                cfg.sel.len(),
+                ntypes,
+                type_map
+            )
+        })?;
+        let mut val_sys = read_systems(&cfg.validation_data)?;
+        if val_sys.is_empty() {
+            // Hold out the last 10 % of each training system for validation.
+            for (s, p) in train_sys.iter_mut() {
+                let k = (s.frames.len() / 10)
+                    .max(1)
+                    .min(s.frames.len().saturating_sub(1));
+                if k > 0 {
+                    let held = s.frames.split_off(s.frames.len() - k);
+                    val_sys.push((
+                        System {
+                            frames: held,
+                            ..s.clone()
+                        },
+                        p.clone(),
+                    ));
+                }
+            }
+        }
+        let test_sys = read_systems(&cfg.test_data)?;
+        for (s, p) in train_sys.iter().chain(&val_sys).chain(&test_sys) {
+            if s.type_map != type_map {
+                return Err(Error::data(
+                    p,
+                    None,
+                    format!(
+                        "type map {:?} differs from the training data's {:?}",
+                        s.type_map, type_map
+                    ),
+                ));
+            }
+        }
+        let refs: Vec<(&System, &Path)> = train_sys.iter().map(|(s, p)| (s, p.as_path())).collect();
+        let stats = env::stats(&spec, &refs, ntypes)?;
+        let prep = |v: &[(System, PathBuf)]| {
+            v.iter()
+                .map(|(s, p)| prepare(&spec, &stats, s, p))
+                .collect::<Result<Vec<_>>>()
+        };
+        let (train, val, test) = (prep(&train_sys)?, prep(&val_sys)?, prep(&test_sys)?);
+        let bias = energy_bias(&train.iter().collect::<Vec<_>>(), ntypes);
+        let frames: Vec<(usize, usize)> = train
+            .iter()
+            .enumerate()
+            .flat_map(|(s, p)| (0..p.env.frames).map(move |k| (s, k)))
+            .collect();
+        if frames.is_empty() {
+            return Err(Error::Runtime("no training frames".into()));
+        }
+        ctx.info(&format!(
+            "training on {} frames ({} validation, {} test); energy bias {:?} eV/atom",
+            frames.len(),
+            val.iter().map(|p| p.env.frames).sum::<usize>(),
+            test.iter().map(|p| p.env.frames).sum::<usize>(),
+            bias
+        ));
+
+        let net = NetSpec {
+            neuron: cfg.neuron.clone(),
+            axis_neuron: cfg.axis_neuron,
+            fitting_neuron: cfg.fitting_neuron.clone(),
+        };
+        let ad = ctx.device.clone().autodiff();
+        ad.seed(ctx.seed);
+        let mut model = DeepPot::new(&net, &cfg.sel, &ad);
+        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0xd9);
+        let mut bar = ctx.progress("deep-potential", cfg.numb_steps as u64);
+        let start = std::time::Instant::now();
+        let mut lcurve: Vec<(usize, Errors, Errors, f64)> = Vec::new();
+        for step in 0..cfg.numb_steps {
+            let lr = cfg.lr(step);
+            let frac = lr / cfg.start_lr;
+            let pref = |s: f64, l: f64| l + (s - l) * frac;
+            let (pe, pf, pv) = (
+                pref(cfg.start_pref_e, cfg.limit_pref_e),
+                pref(cfg.start_pref_f, cfg.limit_pref_f),
+                pref(cfg.start_pref_v, cfg.limit_pref_v),
+            );
+            // A batch from one system (same atom count), frames drawn at random.
+            let (s, _) = frames[rng.random_range(0..frames.len())];
+            let p = &train[s];
+            let idx: Vec<usize> = (0..cfg.batch_size)
+                .map(|_| rng.random_range(0..p.env.frames))
+                .collect();
+            let pred = model.predict(&batch(&p.env, &idx, &p.types, ntypes, &bias, &ad));
+            let n = p.natoms as f64;
+            let b = idx.len();
+            let e_ref = tensor(
+                idx.iter().map(|&k| p.targets.energy[k]).collect(),
+                [b, 1],
+                &ad,
+            );
+            let f_ref = tensor(
+                idx.iter()
+                    .flat_map(|&k| {
+                        p.targets.forces[k * 3 * p.natoms..(k + 1) * 3 * p.natoms].to_vec()
+                    })
+                    .collect(),
+                [b * p.natoms, 3],
+                &ad,
+            );
+            let de = (pred.energy - e_ref) / n;
+            let mut loss =
+                (de.clone() * de).mean() * pe + (pred.forces - f_ref).powi_scalar(2).mean() * pf;
+            if let Some(w) = p.targets.virial.as_ref().filter(|_| pv > 0.0) {
+                let w_ref = tensor(
+                    idx.iter()
+                        .flat_map(|&k| w[k * 9..(k + 1) * 9].to_vec())
+                        .collect(),
+                    [b, 9],
+                    &ad,
+                );
+                let dw = (pred.virial - w_ref) / n;
+                loss = loss + (dw.clone() * dw).mean() * pv;
+            }
+            let value = values(loss.clone())?[0];
+            if !value.is_finite() {
+                return Err(Error::Diverged {
+                    step: step + 1,
+                    message: format!("loss is {value}; lower start_lr (now {})", cfg.start_lr),
+                });
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            bar.inc(1);
+            if (step + 1) % cfg.disp_freq == 0 || step + 1 == cfg.numb_steps {
+                let plain = model.valid();
+                let eval = |set: &[Prepared], limit: usize| -> Result<Errors> {
+                    let p = &set[0];
+                    let idx: Vec<usize> = (0..p.env.frames.min(limit)).collect();
+                    Ok(errors(
+                        p,
+                        &idx,
+                        &predict_all(&plain, p, &idx, ntypes, &bias, &ctx.device)?,
+                    ))
+                };
+                let trn = eval(&train, 8)?;
+                let vl = if val.is_empty() { trn } else { eval(&val, 16)? };
+                bar.set_metric("rmse_f_val", vl.force_rmse);
+                lcurve.push((step + 1, vl, trn, lr));
+                ctx.log(
+                    step + 1,
+                    &[
+                        ("rmse_e_val", vl.energy_rmse_per_atom),
+                        ("rmse_e_trn", trn.energy_rmse_per_atom),
+                        ("rmse_f_val", vl.force_rmse),
+                        ("rmse_f_trn", trn.force_rmse),
+                        ("lr", lr),
+                    ],
+                );
+            }
+        }
+        bar.finish();
+        let train_seconds = start.elapsed().as_secs_f64();
+        let model = model.valid();
+
+        let mut report = Report::new();
+        let mut parity_e = (Vec::new(), Vec::new());
+        let mut parity_f = (Vec::new(), Vec::new());
+        let mut fstd = (0.0, 0.0, 0usize);
+        let mut all = Errors::default();
+        let mut virial_seen = false;
+        for p in &test {
+            let idx: Vec<usize> = (0..p.env.frames).collect();
+            let pred = predict_all(&model, p, &idx, ntypes, &bias, &ctx.device)?;
+            all = errors(p, &idx, &pred);
+            virial_seen |= all.virial_rmse_per_atom.is_some();
+            let n = p.natoms as f64;
+            parity_e.0.extend(p.targets.energy.iter().map(|e| e / n));
+            parity_e.1.extend(pred.0.iter().map(|e| e / n));
+            parity_f.0.extend(p.targets.forces.iter().copied());
+            parity_f.1.extend(pred.1.iter().copied());
+            for f in &p.targets.forces {
+                fstd.0 += f;
+                fstd.1 += f * f;
+                fstd.2 += 1;
+            }
+        }
+        let force_std = if fstd.2 > 0 {
+            (fstd.1 / fstd.2 as f64 - (fstd.0 / fstd.2 as f64).powi(2)).sqrt()
+        } else {
+            f64::NAN
+        };
+        if test.is_empty() {
+            report.note("no test_data given: no test metrics");
+        } else {
+            report
+                .metric("energy_rmse_per_atom", all.energy_rmse_per_atom)
+                .metric("energy_mae_per_atom", all.energy_mae_per_atom)
+                .metric("force_rmse", all.force_rmse)
+                .metric("force_mae", all.force_mae)
+                .metric("test_force_std", force_std)
+                .check("force_rmse_over_std", all.force_rmse / force_std, Goal::AtMost(if ctx.quick { 0.10 } else { 0.05 }), "force RMSE below 10 % (quick) / 5 % (full) of the force spread on the test set");
+            if let Some(v) = all.virial_rmse_per_atom {
+                report.metric("virial_rmse_per_atom", v);
+            }
+        }
+        report
+            .metric("numb_steps", cfg.numb_steps as f64)
+            .metric(
+                "train_steps_per_second",
+                cfg.numb_steps as f64 / train_seconds,
+            )
+            .metric("parameters", model.num_params() as f64);
+        if !virial_seen {
+            report.note("virial_rmse_per_atom: null (the test data has no virial)");
+        }
+        let curve = |f: fn(&(usize, Errors, Errors, f64)) -> f64, name: &str| {
+            Series::new(name, lcurve.iter().map(|r| (r.0 as f64, f(r))).collect())
+        };
+        report.figure(ctx.plot(
+            "lcurve",
+            &Plot::Line {
+                labels: Labels::new("Learning curve", "step", "RMSE (eV/atom, eV/A)"),
+                series: vec![
+                    curve(|r| r.1.force_rmse, "force, validation"),
+                    curve(|r| r.2.force_rmse, "force, training"),
+                    curve(|r| r.1.energy_rmse_per_atom, "energy/atom, validation"),
+                ],
+                log_y: true,
+            },
+        )?);
+        if !parity_e.0.is_empty() {
+            report.figure(ctx.plot(
+                "parity_energy",
+                &Plot::Parity {
+                    labels: Labels::new(
+                        "Test energies",
+                        "reference (eV/atom)",
+                        "Deep Potential (eV/atom)",
+                    ),
+                    reference: parity_e.0,
+                    predicted: parity_e.1,
+                },
+            )?);
+            report.figure(ctx.plot(
+                "parity_force",
+                &Plot::Parity {
+                    labels: Labels::new(
+                        "Test force components",
+                        "reference (eV/A)",
+                        "Deep Potential (eV/A)",
+                    ),
+                    reference: parity_f.0,
+                    predicted: parity_f.1,
+                },
+            )?);
+        }
+        let meta = ModelMeta {
+            type_map,
+            env: spec,
+            net,
+            stats,
+            bias,
+        };
+        let json = meta_toml(&meta)?;
+        ctx.write_file("model.toml", json.as_bytes())?;
+        ai4s_core::io::produce_atomic(&ctx.path("model.bpk"), |tmp| {
+            model.save_file(tmp).map_err(|e| format!("{e:?}"))
+        })?;
+        Ok(report)
+    }
+}
+
+fn meta_toml(meta: &ModelMeta) -> Result<String> {
+    toml::to_string_pretty(meta)
+        .map_err(|e| Error::Runtime(format!("serialising model metadata: {e}")))
+}
