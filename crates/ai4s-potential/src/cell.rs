@@ -190,19 +190,9 @@ pub fn neighbours(pos: &[V3], cell: &Cell, cutoff: f64) -> Result<Vec<Vec<Neighb
     Ok(out)
 }
 
-/// Diamond-structure silicon: `n x n x n` conventional cubic cells of side `a` (8 atoms each).
-pub fn diamond(a: f64, n: usize) -> (Vec<V3>, Cell) {
-    let basis = [
-        [0.0, 0.0, 0.0],
-        [0.0, 0.5, 0.5],
-        [0.5, 0.0, 0.5],
-        [0.5, 0.5, 0.0],
-        [0.25, 0.25, 0.25],
-        [0.25, 0.75, 0.75],
-        [0.75, 0.25, 0.75],
-        [0.75, 0.75, 0.25],
-    ];
-    let mut pos = Vec::with_capacity(8 * n * n * n);
+/// A cubic crystal: `n x n x n` conventional cells of side `a` with fractional `basis`.
+pub fn cubic_crystal(basis: &[V3], a: f64, n: usize) -> (Vec<V3>, Cell) {
+    let mut pos = Vec::with_capacity(basis.len() * n * n * n);
     for x in 0..n {
         for y in 0..n {
             for z in 0..n {
@@ -218,6 +208,31 @@ pub fn diamond(a: f64, n: usize) -> (Vec<V3>, Cell) {
     }
     let l = a * n as f64;
     (pos, Cell::orthorhombic(l, l, l))
+}
+
+/// Face-centred cubic basis (4 atoms).
+pub const FCC: [V3; 4] = [
+    [0.0, 0.0, 0.0],
+    [0.0, 0.5, 0.5],
+    [0.5, 0.0, 0.5],
+    [0.5, 0.5, 0.0],
+];
+
+/// Diamond basis (8 atoms): fcc plus the fcc shifted by a quarter of the body diagonal.
+pub const DIAMOND: [V3; 8] = [
+    [0.0, 0.0, 0.0],
+    [0.0, 0.5, 0.5],
+    [0.5, 0.0, 0.5],
+    [0.5, 0.5, 0.0],
+    [0.25, 0.25, 0.25],
+    [0.25, 0.75, 0.75],
+    [0.75, 0.25, 0.75],
+    [0.75, 0.75, 0.25],
+];
+
+/// Diamond-structure silicon: `n x n x n` conventional cubic cells of side `a` (8 atoms each).
+pub fn diamond(a: f64, n: usize) -> (Vec<V3>, Cell) {
+    cubic_crystal(&DIAMOND, a, n)
 }
 
 #[cfg(test)]

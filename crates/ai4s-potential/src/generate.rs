@@ -6,7 +6,7 @@
 //! a test system, each written as a DeePMD system directory (raw files and `set.000/*.npy`) and
 //! as extended XYZ.
 
-use crate::cell::{Cell, V3, apply_strain, diamond};
+use crate::cell::{FCC, V3, apply_strain, cubic_crystal, diamond};
 use crate::frames::{Frame, System};
 use crate::labeller::Labeller;
 use crate::lj::LennardJones;
@@ -144,38 +144,12 @@ impl TaskConfig for GenerateConfig {
     }
 }
 
-/// fcc positions (argon-like structure for Lennard-Jones).
-fn fcc(a: f64, n: usize) -> (Vec<V3>, Cell) {
-    let basis = [
-        [0.0, 0.0, 0.0],
-        [0.0, 0.5, 0.5],
-        [0.5, 0.0, 0.5],
-        [0.5, 0.5, 0.0],
-    ];
-    let mut pos = Vec::new();
-    for x in 0..n {
-        for y in 0..n {
-            for z in 0..n {
-                for b in basis {
-                    pos.push([
-                        (x as f64 + b[0]) * a,
-                        (y as f64 + b[1]) * a,
-                        (z as f64 + b[2]) * a,
-                    ]);
-                }
-            }
-        }
-    }
-    let l = a * n as f64;
-    (pos, Cell::orthorhombic(l, l, l))
-}
-
 /// Runs the MD and returns the labelled frames with their temperatures.
 pub fn sample(cfg: &GenerateConfig, ctx: &RunContext) -> Result<(System, Vec<f64>)> {
     let labeller = cfg.labeller.build();
     let (base_pos, base_cell, mass, element) = match cfg.labeller {
         LabellerKind::Lj => {
-            let (p, c) = fcc(cfg.lattice, cfg.supercell);
+            let (p, c) = cubic_crystal(&FCC, cfg.lattice, cfg.supercell);
             (p, c, 39.948, "Ar")
         }
         _ => {
