@@ -73,6 +73,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Neural-potential tools.
+    Potential {
+        #[command(subcommand)]
+        action: PotentialCommand,
+    },
     /// Run every task in quick mode and write an HTML report of the map.
     Map {
         /// Output directory (default runs/map).
@@ -81,6 +86,21 @@ enum Command {
         /// Only these tasks (comma-separated).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum PotentialCommand {
+    /// Evaluate a trained Deep Potential on data, like `dp test`.
+    Test {
+        /// The `model.bpk` written by `ai4s run deep-potential` (with `model.toml` beside it).
+        #[arg(long)]
+        model: PathBuf,
+        /// DeePMD system directories or extended XYZ files, comma-separated.
+        #[arg(long)]
+        data: String,
         #[command(flatten)]
         common: Common,
     },
@@ -205,6 +225,37 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             println!("selftest of `{candidate}` passed");
+        }
+        Command::Potential {
+            action:
+                PotentialCommand::Test {
+                    model,
+                    data,
+                    common,
+                },
+        } => {
+            use ai4s::core::device::{make_device, resolve_backend};
+            let backend = resolve_backend(common.device.as_deref())?;
+            let device = make_device(backend, Precision::F32, common.seed.unwrap_or(42))?;
+            let results = ai4s::potential::train::test_model(&model, &data, &device)?;
+            println!(
+                "{:<40} {:>7} {:>14} {:>14} {:>12} {:>12} {:>14}",
+                "system", "frames", "E rmse/atom", "E mae/atom", "F rmse", "F mae", "W rmse/atom"
+            );
+            for (path, frames, e) in results {
+                let w = e
+                    .virial_rmse_per_atom
+                    .map_or("-".to_string(), |v| format!("{v:.4e}"));
+                println!(
+                    "{:<40} {frames:>7} {:>14.4e} {:>14.4e} {:>12.4e} {:>12.4e} {w:>14}",
+                    path.display().to_string(),
+                    e.energy_rmse_per_atom,
+                    e.energy_mae_per_atom,
+                    e.force_rmse,
+                    e.force_mae
+                );
+            }
+            println!("units: eV/atom, eV/A, eV/atom");
         }
         Command::Map { out, only, common } => {
             let mut tasks = ai4s::registry();

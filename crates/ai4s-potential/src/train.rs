@@ -719,3 +719,68 @@ fn meta_toml(meta: &ModelMeta) -> Result<String> {
     toml::to_string_pretty(meta)
         .map_err(|e| Error::Runtime(format!("serialising model metadata: {e}")))
 }
+
+/// Loads a model saved by the `deep-potential` task (`model.bpk` with `model.toml` beside it).
+pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> {
+    let meta_path = path.with_extension("toml");
+    let text = ai4s_core::io::read_to_string(&meta_path)?;
+    let meta: ModelMeta = toml::from_str(&text).map_err(|e| {
+        Error::data(
+            &meta_path,
+            None,
+            format!("not a model description: {}", e.message()),
+        )
+    })?;
+    let model = DeepPot::new(&meta.net, &meta.env.sel, device)
+        .try_load_file(path)
+        .map_err(|e| Error::data(path, None, format!("cannot load the weights ({e:?}); was it written by `ai4s run deep-potential` with the sizes in {}?", meta_path.display())))?;
+    Ok((model, meta))
+}
+
+/// Evaluates a saved model on systems (like `dp test`): errors per system.
+pub fn test_model(
+    model_path: &Path,
+    data: &str,
+    device: &Device,
+) -> Result<Vec<(PathBuf, usize, Errors)>> {
+    let (model, meta) = load_model(model_path, device)?;
+    let mut out = Vec::new();
+    for (s, p) in read_systems(data)? {
+        let types: Vec<usize> = s
+            .types
+            .iter()
+            .map(|&t| {
+                meta.type_map
+                    .iter()
+                    .position(|m| *m == s.type_map[t])
+                    .ok_or_else(|| {
+                        Error::data(
+                            &p,
+                            None,
+                            format!(
+                                "element {} is not in the model's type map {:?}",
+                                s.type_map[t], meta.type_map
+                            ),
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let s = System {
+            types,
+            type_map: meta.type_map.clone(),
+            ..s
+        };
+        let prepared = prepare(&meta.env, &meta.stats, &s, &p)?;
+        let idx: Vec<usize> = (0..prepared.env.frames).collect();
+        let pred = predict_all(
+            &model,
+            &prepared,
+            &idx,
+            meta.type_map.len(),
+            &meta.bias,
+            device,
+        )?;
+        out.push((p, idx.len(), errors(&prepared, &idx, &pred)));
+    }
+    Ok(out)
+}
