@@ -629,6 +629,22 @@ impl Task for DeepPotential {
                 fstd.2 += 1;
             }
         }
+        if !parity_e.0.is_empty() {
+            // Detail files like `dp test -d`: reference and prediction side by side.
+            let mut e_csv = String::from("frame,ref_energy_per_atom,pred_energy_per_atom\n");
+            for (k, (r, p)) in parity_e.0.iter().zip(&parity_e.1).enumerate() {
+                e_csv.push_str(&format!("{k},{r},{p}\n"));
+            }
+            ctx.write_file("test_detail_energy.csv", e_csv.as_bytes())?;
+            let mut f_csv = String::from("atom,ref_fx,ref_fy,ref_fz,pred_fx,pred_fy,pred_fz\n");
+            for (k, (r, p)) in parity_f.0.chunks(3).zip(parity_f.1.chunks(3)).enumerate() {
+                f_csv.push_str(&format!(
+                    "{k},{},{},{},{},{},{}\n",
+                    r[0], r[1], r[2], p[0], p[1], p[2]
+                ));
+            }
+            ctx.write_file("test_detail_force.csv", f_csv.as_bytes())?;
+        }
         let force_std = if fstd.2 > 0 {
             (fstd.1 / fstd.2 as f64 - (fstd.0 / fstd.2 as f64).powi(2)).sqrt()
         } else {
