@@ -660,9 +660,8 @@ impl Task for DeepPotential {
                 .metric("force_mae", all.force_mae)
                 .metric("test_force_std", force_std)
                 .check("force_rmse_over_std", all.force_rmse / force_std, Goal::AtMost(if ctx.quick { 0.10 } else { 0.05 }), "force RMSE below 10 % (quick) / 5 % (full) of the force spread on the test set");
-            if let Some(v) = all.virial_rmse_per_atom {
-                report.metric("virial_rmse_per_atom", v);
-            }
+            // NaN is written as null in summary.json when the test data has no virial.
+            report.metric("virial_rmse_per_atom", all.virial_rmse_per_atom.unwrap_or(f64::NAN));
         }
         report
             .metric("numb_steps", cfg.numb_steps as f64)
