@@ -481,8 +481,11 @@ where
 
 fn fmt_tick(v: f64) -> String {
     let a = v.abs();
-    if a != 0.0 && !(1e-3..1e4).contains(&a) {
-        format!("{v:.0e}")
+    if (1e4..1e7).contains(&a) && v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if a != 0.0 && !(1e-3..1e4).contains(&a) {
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
     } else {
         let s = format!("{v:.4}");
         let s = s.trim_end_matches('0').trim_end_matches('.');

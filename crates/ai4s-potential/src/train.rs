@@ -579,8 +579,10 @@ impl Task for DeepPotential {
             if (step + 1) % cfg.disp_freq == 0 || step + 1 == cfg.numb_steps {
                 let plain = model.valid();
                 let eval = |set: &[Prepared], limit: usize| -> Result<Errors> {
+                    // At most `limit` frames, spread evenly over the set.
                     let p = &set[0];
-                    let idx: Vec<usize> = (0..p.env.frames.min(limit)).collect();
+                    let stride = p.env.frames.div_ceil(limit).max(1);
+                    let idx: Vec<usize> = (0..p.env.frames).step_by(stride).collect();
                     Ok(errors(
                         p,
                         &idx,
@@ -661,7 +663,10 @@ impl Task for DeepPotential {
                 .metric("test_force_std", force_std)
                 .check("force_rmse_over_std", all.force_rmse / force_std, Goal::AtMost(if ctx.quick { 0.10 } else { 0.05 }), "force RMSE below 10 % (quick) / 5 % (full) of the force spread on the test set");
             // NaN is written as null in summary.json when the test data has no virial.
-            report.metric("virial_rmse_per_atom", all.virial_rmse_per_atom.unwrap_or(f64::NAN));
+            report.metric(
+                "virial_rmse_per_atom",
+                all.virial_rmse_per_atom.unwrap_or(f64::NAN),
+            );
         }
         report
             .metric("numb_steps", cfg.numb_steps as f64)
