@@ -5,6 +5,7 @@
 
 pub use ai4s_core as core;
 pub use ai4s_potential as potential;
+pub use ai4s_science as science;
 pub use ai4s_supervised as supervised;
 
 use ai4s_core::DynTask;
@@ -18,6 +19,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_supervised::Approximation),
         Box::new(ai4s_potential::GenerateData),
         Box::new(ai4s_potential::DeepPotential),
+        Box::new(ai4s_science::CellularAutomata),
     ]
 }
 

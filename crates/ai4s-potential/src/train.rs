@@ -87,8 +87,10 @@ impl Default for DeepPotConfig {
             start_lr: 5e-3,
             stop_lr: 1e-5,
             decay_steps: 200,
-            start_pref_e: 0.02,
-            limit_pref_e: 1.0,
+            // DeePMD's defaults are 0.02 -> 1; on the TB-Si data 0.1 -> 4 lowered the validation
+            // energy RMSE (10.5 vs 11.6 meV/atom) at the same force error.
+            start_pref_e: 0.1,
+            limit_pref_e: 4.0,
             start_pref_f: 1000.0,
             limit_pref_f: 1.0,
             start_pref_v: 0.0,

@@ -1,0 +1,8 @@
+//! ai4s-science: the fields of the AI-for-Science map, one task each.
+//!
+//! - [`automata`]: complex systems — learning elementary cellular automata (rules 30 and 110)
+//!   and Conway's Game of Life from simulated data.
+
+pub mod automata;
+
+pub use automata::CellularAutomata;
