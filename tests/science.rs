@@ -24,3 +24,32 @@ fn learned_automata_rules_roll_out_exactly() {
     assert_eq!(o.report.get("life_identical_rollout_steps"), Some(50.0));
     assert!(d.path().join("rule30.png").exists() && d.path().join("life.svg").exists());
 }
+
+#[test]
+fn reservoir_forecasts_lorenz_for_several_lyapunov_times() {
+    use ai4s::science::LorenzForecast;
+    use ai4s::science::lorenz::{lorenz, rk4};
+    // RK4 conserves nothing here, but a tiny step must agree with an even tinier one.
+    let u = [1.0, 2.0, 20.0];
+    let a = rk4(u, 0.01);
+    let b = (0..10).fold(u, |v, _| rk4(v, 0.001));
+    assert!((0..3).all(|i| (a[i] - b[i]).abs() < 1e-6));
+    assert_eq!(
+        lorenz([0.0, 0.0, 0.0]),
+        [0.0, 0.0, 0.0],
+        "the origin is a fixed point"
+    );
+    let d = tempfile::tempdir().expect("tempdir");
+    // Seed 3 was not used to choose the hyper-parameters.
+    let opts = RunOptions {
+        out: Some(d.path().to_path_buf()),
+        quick: true,
+        quiet: true,
+        seed: Some(3),
+        sets: vec!["forecasts=5".into()],
+        ..Default::default()
+    };
+    let o = run_task(&LorenzForecast, &opts).expect("runs");
+    let t = o.report.get("valid_time_lyapunov").expect("metric");
+    assert!(t >= 4.0, "valid prediction time {t} Lyapunov times");
+}
