@@ -181,6 +181,9 @@ fn features(r: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// A curve as `(t, value)` points.
+type Points = Vec<(f64, f64)>;
+
 /// Lorenz-63 forecasting task.
 pub struct LorenzForecast;
 
@@ -267,14 +270,14 @@ impl Task for LorenzForecast {
         };
 
         let mut valid = Vec::new();
-        let mut example: Option<(Vec<(f64, f64)>, Vec<(f64, f64)>)> = None;
+        let mut example: Option<(Points, Points)> = None;
         let mut bar = ctx.progress("lorenz", cfg.forecasts as u64);
         for f in 0..cfg.forecasts {
             let start = n_train + f * (warm + horizon);
             // Synchronise the reservoir on the true data, then let it run on its own output.
             let mut r = vec![0.0; cfg.reservoir];
-            for t in start..start + warm {
-                r = res.step(&r, norm(traj[t]));
+            for &v in &traj[start..start + warm] {
+                r = res.step(&r, norm(v));
             }
             let mut pred = out(&r);
             let mut t_valid = horizon as f64 * cfg.dt;
