@@ -53,3 +53,27 @@ fn reservoir_forecasts_lorenz_for_several_lyapunov_times() {
     let t = o.report.get("valid_time_lyapunov").expect("metric");
     assert!(t >= 4.0, "valid prediction time {t} Lyapunov times");
 }
+
+#[test]
+fn variational_monte_carlo_finds_the_exact_ground_states() {
+    use ai4s::science::VariationalMonteCarlo;
+    let d = tempfile::tempdir().expect("tempdir");
+    let opts = RunOptions {
+        out: Some(d.path().to_path_buf()),
+        quick: true,
+        quiet: true,
+        seed: Some(5),
+        ..Default::default()
+    };
+    let o = run_task(&VariationalMonteCarlo, &opts).expect("runs");
+    let ho = o.report.get("oscillator_energy").expect("metric");
+    let h = o.report.get("hydrogen_energy").expect("metric");
+    assert!((ho - 0.5).abs() < 1e-3, "harmonic oscillator {ho}");
+    assert!((h + 0.5).abs() < 1e-3, "hydrogen {h}");
+    // Variational principle: never below the exact energy beyond the error bars.
+    let (eho, eh) = (
+        o.report.get("oscillator_energy_stderr").expect("se"),
+        o.report.get("hydrogen_energy_stderr").expect("se"),
+    );
+    assert!(ho > 0.5 - 5.0 * eho - 1e-4 && h > -0.5 - 5.0 * eh - 1e-4);
+}
