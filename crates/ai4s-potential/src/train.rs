@@ -454,20 +454,24 @@ impl Task for DeepPotential {
         })?;
         let mut val_sys = read_systems(&cfg.validation_data)?;
         if val_sys.is_empty() {
-            // Hold out the last 10 % of each training system for validation.
+            // Hold out every 10th frame of each training system for validation, so the
+            // validation frames span the same conditions (e.g. temperatures) as the training.
             for (s, p) in train_sys.iter_mut() {
-                let k = (s.frames.len() / 10)
-                    .max(1)
-                    .min(s.frames.len().saturating_sub(1));
-                if k > 0 {
-                    let held = s.frames.split_off(s.frames.len() - k);
-                    val_sys.push((
-                        System {
-                            frames: held,
-                            ..s.clone()
-                        },
-                        p.clone(),
-                    ));
+                if s.frames.len() >= 2 {
+                    let all = std::mem::take(&mut s.frames);
+                    let (held, kept): (Vec<_>, Vec<_>) =
+                        all.into_iter().enumerate().partition(|(k, _)| k % 10 == 9);
+                    s.frames = kept.into_iter().map(|x| x.1).collect();
+                    let held: Vec<_> = held.into_iter().map(|x| x.1).collect();
+                    if !held.is_empty() {
+                        val_sys.push((
+                            System {
+                                frames: held,
+                                ..s.clone()
+                            },
+                            p.clone(),
+                        ));
+                    }
                 }
             }
         }
