@@ -22,6 +22,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::CellularAutomata),
         Box::new(ai4s_science::LorenzForecast),
         Box::new(ai4s_science::VariationalMonteCarlo),
+        Box::new(ai4s_science::BayesOpt),
     ]
 }
 

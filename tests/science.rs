@@ -77,3 +77,27 @@ fn variational_monte_carlo_finds_the_exact_ground_states() {
     );
     assert!(ho > 0.5 - 5.0 * eho - 1e-4 && h > -0.5 - 5.0 * eh - 1e-4);
 }
+
+#[test]
+fn bayesian_optimisation_beats_random_search() {
+    use ai4s::science::BayesOpt;
+    let d = tempfile::tempdir().expect("tempdir");
+    let opts = RunOptions {
+        out: Some(d.path().to_path_buf()),
+        quick: true,
+        quiet: true,
+        seed: Some(11),
+        sets: vec!["runs=4".into(), "budget=30".into()],
+        ..Default::default()
+    };
+    let o = run_task(&BayesOpt, &opts).expect("runs");
+    for p in ["branin", "alloy"] {
+        let bo = o.report.get(&format!("{p}_bo_median_regret")).expect("bo");
+        let rs = o
+            .report
+            .get(&format!("{p}_random_median_regret"))
+            .expect("random");
+        assert!(bo < rs, "{p}: BO regret {bo} vs random {rs}");
+    }
+    assert!(o.report.get("branin_bo_median_regret").expect("bo") < 0.1);
+}

@@ -3,12 +3,15 @@
 //! - [`automata`]: complex systems — learning elementary cellular automata (rules 30 and 110)
 //!   and Conway's Game of Life from simulated data.
 //! - [`lorenz`]: chaos and weather — forecasting Lorenz-63 with a reservoir computer.
+//! - [`bayesopt`]: the lab loop — Bayesian optimisation of experiments.
 //! - [`vmc`]: quantum — variational Monte Carlo with a neural wavefunction.
 
 pub mod automata;
+pub mod bayesopt;
 pub mod lorenz;
 pub mod vmc;
 
 pub use automata::CellularAutomata;
+pub use bayesopt::BayesOpt;
 pub use lorenz::LorenzForecast;
 pub use vmc::VariationalMonteCarlo;

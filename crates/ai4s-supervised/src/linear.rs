@@ -38,8 +38,9 @@ impl LinearModel {
     }
 }
 
-/// Solves `m z = r` for symmetric positive definite `m`.
-pub fn cholesky_solve(m: &Array2<f64>, r: &Array1<f64>) -> Option<Array1<f64>> {
+/// Lower-triangular Cholesky factor `L` with `m = L L^T`, or `None` if `m` is not positive
+/// definite.
+pub fn cholesky(m: &Array2<f64>) -> Option<Array2<f64>> {
     let n = m.len_of(Axis(0));
     let mut l = Array2::<f64>::zeros((n, n));
     for i in 0..n {
@@ -58,6 +59,12 @@ pub fn cholesky_solve(m: &Array2<f64>, r: &Array1<f64>) -> Option<Array1<f64>> {
             }
         }
     }
+    Some(l)
+}
+
+/// Solves `L L^T x = r` given the Cholesky factor `L`.
+pub fn cholesky_solve_factor(l: &Array2<f64>, r: &Array1<f64>) -> Array1<f64> {
+    let n = r.len();
     let mut z = Array1::<f64>::zeros(n);
     for i in 0..n {
         let s: f64 = (0..i).map(|k| l[[i, k]] * z[k]).sum();
@@ -68,7 +75,12 @@ pub fn cholesky_solve(m: &Array2<f64>, r: &Array1<f64>) -> Option<Array1<f64>> {
         let s: f64 = (i + 1..n).map(|k| l[[k, i]] * x[k]).sum();
         x[i] = (z[i] - s) / l[[i, i]];
     }
-    Some(x)
+    x
+}
+
+/// Solves `m z = r` for symmetric positive definite `m`.
+pub fn cholesky_solve(m: &Array2<f64>, r: &Array1<f64>) -> Option<Array1<f64>> {
+    Some(cholesky_solve_factor(&cholesky(m)?, r))
 }
 
 #[cfg(test)]
