@@ -21,6 +21,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_potential::DeepPotential),
         Box::new(ai4s_science::CellularAutomata),
         Box::new(ai4s_science::LorenzForecast),
+        Box::new(ai4s_science::HeatPinn),
         Box::new(ai4s_science::VariationalMonteCarlo),
         Box::new(ai4s_science::BayesOpt),
     ]

@@ -101,3 +101,19 @@ fn bayesian_optimisation_beats_random_search() {
     }
     assert!(o.report.get("branin_bo_median_regret").expect("bo") < 0.1);
 }
+
+#[test]
+fn physics_informed_network_solves_the_heat_equation() {
+    use ai4s::science::HeatPinn;
+    let d = tempfile::tempdir().expect("tempdir");
+    let opts = RunOptions {
+        out: Some(d.path().to_path_buf()),
+        quick: true,
+        quiet: true,
+        seed: Some(9),
+        ..Default::default()
+    };
+    let o = run_task(&HeatPinn, &opts).expect("runs");
+    let e = o.report.get("relative_l2_error").expect("metric");
+    assert!(e < 1e-2, "relative L2 error {e}");
+}
