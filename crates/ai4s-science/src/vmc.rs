@@ -4,8 +4,8 @@
 //! is at least the ground-state energy, and `E = E_{|psi|^2}[E_L]` with the local energy
 //! `E_L = (H psi)/psi`. Here `log psi = f(q) - a q` (hydrogen, `q = r`) or `f(q) - a q^2`
 //! (harmonic oscillator, `q = x`), where `f` is a one-hidden-layer tanh network and `a > 0` a
-//! trainable envelope. Its first and second derivatives are written as tensor ops
-//! (`f' = ((1 - h^2) w1) w2`, `f'' = (-2 h (1 - h^2) w1^2) w2`), so
+//! trainable envelope. Its first and second derivatives come from the shared forward-mode
+//! [`Mlp::forward_jet`] as tensor ops, so
 //! `E_L = -(u'' + u'^2 + (D - 1) u'/q)/2 + V(q)` with `u = log psi`, `D` the dimension.
 //! Walkers sample `|psi|^2` by Metropolis; parameters follow the standard VMC gradient
 //! `dE = 2 E[(E_L - E) d log psi]` (McMillan 1965; Carleo & Troyer 2017), with Adam.
@@ -13,10 +13,10 @@
 //! constant (zero variance), so the statistical error bars shrink as the network converges.
 
 use ai4s_core::burn::module::{Module, Param};
-use ai4s_core::burn::nn::{Linear, LinearConfig};
 use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
 use ai4s_core::burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ai4s_core::error::ensure;
+use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use serde::{Deserialize, Serialize};
@@ -54,16 +54,18 @@ impl System {
 /// Neural trial wavefunction `log psi = f(q) - a q^k`.
 #[derive(Module, Debug)]
 struct Wavefunction {
-    hidden: Linear,
-    out: Linear,
+    net: Mlp,
     envelope: Param<Tensor<1>>,
 }
 
 impl Wavefunction {
     fn new(width: usize, device: &Device) -> Self {
         Wavefunction {
-            hidden: LinearConfig::new(1, width).init(device),
-            out: LinearConfig::new(width, 1).with_bias(false).init(device),
+            net: MlpConfig {
+                hidden: vec![width],
+                activation: Activation::Tanh,
+            }
+            .init(1, 1, device),
             envelope: Param::from_tensor(Tensor::from_data(
                 TensorData::new(vec![0.0f32], [1]),
                 device,
@@ -73,13 +75,14 @@ impl Wavefunction {
 
     /// `u = log psi`, `u'` and `u''` with respect to `q` (`[n, 1]` each).
     fn log_psi(&self, q: Tensor<2>, system: System) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        let w1 = self.hidden.weight.val(); // [1, H]
-        let w2 = self.out.weight.val(); // [H, 1]
-        let h = self.hidden.forward(q.clone()).tanh();
-        let dh = (h.clone() * h.clone()).neg() + 1.0;
-        let f = h.clone().matmul(w2.clone());
-        let f1 = (dh.clone() * w1.clone()).matmul(w2.clone());
-        let f2 = (h * dh * w1.clone() * w1 * (-2.0)).matmul(w2);
+        let (f, f1, f2) = match self.net.forward_jet(q.clone(), &[0]) {
+            Ok(jet) => (jet.value, jet.first[0].clone(), jet.second[0].clone()),
+            // Unreachable: the network is built with tanh. A NaN energy would stop the run.
+            Err(_) => {
+                let nan = q.clone().zeros_like() + f64::NAN;
+                (nan.clone(), nan.clone(), nan)
+            }
+        };
         // a = softplus(raw) + 0.1 keeps the envelope normalisable; raw 0 -> a = 0.79.
         let a = ai4s_core::burn::tensor::activation::softplus(self.envelope.val(), 1.0)
             .unsqueeze_dim::<2>(0)
