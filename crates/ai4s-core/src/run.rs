@@ -108,6 +108,15 @@ impl RunContext {
         Ok(p)
     }
 
+    /// Saves a module's weights (burnpack) into the output directory atomically.
+    pub fn save_module<M: burn::module::Module>(&self, name: &str, module: &M) -> Result<PathBuf> {
+        let path = self.path(name);
+        crate::io::produce_atomic(&path, |tmp| {
+            module.clone().save_file(tmp).map_err(|e| format!("{e:?}"))
+        })?;
+        Ok(path)
+    }
+
     /// Renders `plot` as `<stem>.svg` and `<stem>.png` in the output directory.
     pub fn plot(&self, stem: &str, plot: &Plot) -> Result<Figure> {
         render(&self.out_dir.join(stem), plot)

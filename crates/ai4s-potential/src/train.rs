@@ -734,9 +734,7 @@ impl Task for DeepPotential {
         };
         let json = meta_toml(&meta)?;
         ctx.write_file("model.toml", json.as_bytes())?;
-        ai4s_core::io::produce_atomic(&ctx.path("model.bpk"), |tmp| {
-            model.save_file(tmp).map_err(|e| format!("{e:?}"))
-        })?;
+        ctx.save_module("model.bpk", &model)?;
         Ok(report)
     }
 }

@@ -468,9 +468,7 @@ impl ai4s_core::Task for Classification {
         report_classifier(&trained, &data, split.test.len(), ctx, &mut report)?;
         report.metric("parameters", trained.fitted.model.num_params() as f64);
         let model = trained.fitted.model.valid();
-        ai4s_core::io::produce_atomic(&ctx.path("model.bpk"), |tmp| {
-            model.save_file(tmp).map_err(|e| format!("{e:?}"))
-        })?;
+        ctx.save_module("model.bpk", &model)?;
         Ok(report)
     }
 }

@@ -224,23 +224,6 @@ pub fn predict(model: &Mlp, x: &Array2<f64>, device: &Device) -> Result<Array1<f
     )?))
 }
 
-/// Trains quietly and predicts `x_test`: one point of a sweep.
-#[allow(clippy::too_many_arguments)]
-pub fn train_mlp_regressor(
-    model: &MlpConfig,
-    settings: &TrainSettings,
-    x: &Array2<f64>,
-    y: &Array1<f64>,
-    x_val: &Array2<f64>,
-    y_val: &Array1<f64>,
-    x_test: &Array2<f64>,
-    ctx: &RunContext,
-) -> Result<Array1<f64>> {
-    let seed = ctx.seed ^ (x.nrows() as u64) << 32 ^ x.ncols() as u64;
-    let fitted = train_mlp(model, settings, x, y, x_val, y_val, &ctx.device, seed, None)?;
-    predict(&fitted.model.valid(), x_test, &ctx.device)
-}
-
 impl Task for Regression {
     type Config = RegressionConfig;
 
@@ -375,10 +358,7 @@ impl Task for Regression {
             },
         )?);
 
-        let model_path = ctx.path("model.bpk");
-        ai4s_core::io::produce_atomic(&model_path, |tmp| {
-            model.clone().save_file(tmp).map_err(|e| format!("{e:?}"))
-        })?;
+        ctx.save_module("model.bpk", &model)?;
         let norm = serde_json_like(&xs, &ys);
         ctx.write_file("normalisation.json", norm.as_bytes())?;
         report.note(format!(
