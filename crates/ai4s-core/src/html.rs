@@ -105,10 +105,10 @@ its figures, and its metrics beside the reference numbers it targets.</p>\
                 );
                 for f in &o.report.figures {
                     let svg = std::fs::read_to_string(o.out_dir.join(&f.svg)).unwrap_or_default();
-                    let svg = svg.trim_start_matches(|c| c != '<');
+                    // Inline the <svg> element itself, without any XML prologue.
                     let svg = match svg.find("<svg") {
                         Some(i) => &svg[i..],
-                        None => svg,
+                        None => svg.as_str(),
                     };
                     let _ = write!(
                         h,

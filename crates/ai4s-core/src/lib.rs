@@ -7,7 +7,7 @@
 //! - [`train`]: the shared training-loop skeleton; [`mlp`]: the shared MLP.
 //! - [`data`]: CSV tables, splits, standardisation; [`metrics`]: logs and error measures.
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
-//!   [`html`]: the map report; [`io`]: atomic writes; [`error`]: the error type.
+//!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
 pub mod config;
 pub mod data;
@@ -23,6 +23,7 @@ pub mod report;
 pub mod run;
 pub mod selftest;
 pub mod task;
+pub mod tensor;
 pub mod train;
 
 pub use burn;

@@ -58,11 +58,8 @@ fn problem(device: &Device) -> (Tensor<2>, Tensor<2>) {
 }
 
 fn read(t: Tensor<1>) -> Result<f64> {
-    let v = t
-        .into_data()
-        .try_into_vec_as::<f64>()
-        .map_err(|e| Error::Runtime(format!("reading loss: {e:?}")))?;
-    v.first()
+    crate::tensor::to_vec(t)?
+        .first()
         .copied()
         .ok_or_else(|| Error::Runtime("empty loss tensor".into()))
 }

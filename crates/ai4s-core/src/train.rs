@@ -174,7 +174,8 @@ pub fn fit<M: Module>(
     ctx: &mut RunContext,
     label: &str,
 ) -> Result<Fitted<M>> {
-    fit_impl(model, optim, objective, settings, Some(ctx), label)
+    let seed = ctx.seed;
+    fit_seeded(model, optim, objective, settings, Some(ctx), seed, label)
 }
 
 /// [`fit`] without logging or progress: for the many small fits inside a sweep, whose results
@@ -188,18 +189,6 @@ pub fn fit_quiet<M: Module>(
     label: &str,
 ) -> Result<Fitted<M>> {
     fit_seeded(model, optim, objective, settings, None, seed, label)
-}
-
-fn fit_impl<M: Module>(
-    model: M,
-    optim: &mut ModuleOptimizer,
-    objective: &dyn Objective<M>,
-    settings: &TrainSettings,
-    ctx: Option<&mut RunContext>,
-    label: &str,
-) -> Result<Fitted<M>> {
-    let seed = ctx.as_ref().map_or(0, |c| c.seed);
-    fit_seeded(model, optim, objective, settings, ctx, seed, label)
 }
 
 fn fit_seeded<M: Module>(
@@ -232,11 +221,7 @@ fn fit_seeded<M: Module>(
         let mut batches = 0usize;
         for (b, batch) in order.chunks(settings.batch_size).enumerate() {
             let loss = objective.loss(&model, batch);
-            let value: f64 = loss
-                .clone()
-                .into_data()
-                .try_into_vec_as::<f64>()
-                .map_err(|e| Error::Runtime(format!("{label}: reading loss: {e:?}")))?[0];
+            let value: f64 = crate::tensor::to_vec(loss.clone())?[0];
             if !value.is_finite() {
                 return Err(Error::Diverged {
                     step: epoch + 1,

@@ -177,37 +177,49 @@ impl DeepPot {
         }
     }
 
-    /// Energies, forces and virials of a batch.
-    pub fn predict(&self, env: &EnvTensors) -> Prediction {
-        let [a, nc, _] = env.rows.dims();
-        let (m1, m2) = (self.m1, self.m2);
-        let device = env.rows.device();
-        // Embedding per neighbour-type block of slots, with its derivative.
+    /// Embedding `G`, its derivative `G'` along `s~`, `T`, `T<` and the flattened descriptor
+    /// `D` for normalised rows `[A, Nc, 4]`.
+    fn descriptor(&self, rows: &Tensor<3>) -> Descriptor {
+        let [a, nc, _] = rows.dims();
+        let device = rows.device();
         let mut gs = Vec::new();
         let mut gps = Vec::new();
         let mut start = 0;
         for (t, &s) in self.sel.iter().enumerate() {
-            let s_col = env
-                .rows
+            let s_col = rows
                 .clone()
                 .narrow(1, start, s)
                 .narrow(2, 0, 1)
                 .reshape([a * s, 1]);
             let (g, gp) = self.embed[t].forward_tangent(s_col, Tensor::ones([a * s, 1], &device));
-            gs.push(g.reshape([a, s, m1]));
-            gps.push(gp.reshape([a, s, m1]));
+            gs.push(g.reshape([a, s, self.m1]));
+            gps.push(gp.reshape([a, s, self.m1]));
             start += s;
         }
         let g = Tensor::cat(gs, 1);
-        let gp = Tensor::cat(gps, 1);
-        let inv = 1.0 / nc as f64;
-        let t = env.rows.clone().swap_dims(1, 2).matmul(g.clone()) * inv; // [A, 4, M1]
-        let tl = t.clone().narrow(2, 0, m2); // [A, 4, M2]
+        let t = rows.clone().swap_dims(1, 2).matmul(g.clone()) * (1.0 / nc as f64); // [A, 4, M1]
+        let tl = t.clone().narrow(2, 0, self.m2); // [A, 4, M2]
         let d = t
             .clone()
             .swap_dims(1, 2)
             .matmul(tl.clone())
-            .reshape([a, m1 * m2]);
+            .reshape([a, self.m1 * self.m2]);
+        Descriptor {
+            g,
+            gp: Tensor::cat(gps, 1),
+            t,
+            tl,
+            d,
+        }
+    }
+
+    /// Energies, forces and virials of a batch.
+    pub fn predict(&self, env: &EnvTensors) -> Prediction {
+        let [a, nc, _] = env.rows.dims();
+        let (m1, m2) = (self.m1, self.m2);
+        let device = env.rows.device();
+        let inv = 1.0 / nc as f64;
+        let Descriptor { g, gp, t, tl, d } = self.descriptor(&env.rows);
         // Atomic energies and dE/dD per centre type.
         let mut e_atom = env.bias.clone();
         let mut d_d = Tensor::<2>::zeros([a, m1 * m2], &device);
@@ -258,39 +270,25 @@ impl DeepPot {
         }
     }
 
-    /// Atomic energies only (no force path), for checks against autodiff.
+    /// Total energies only (no force path), for checks against autodiff.
     pub fn energy_from_rows(&self, rows: Tensor<3>, env: &EnvTensors) -> Tensor<2> {
-        let [a, nc, _] = rows.dims();
-        let device = rows.device();
-        let mut gs = Vec::new();
-        let mut start = 0;
-        for (t, &s) in self.sel.iter().enumerate() {
-            let s_col = rows
-                .clone()
-                .narrow(1, start, s)
-                .narrow(2, 0, 1)
-                .reshape([a * s, 1]);
-            gs.push(
-                self.embed[t]
-                    .forward_tangent(s_col, Tensor::ones([a * s, 1], &device))
-                    .0
-                    .reshape([a, s, self.m1]),
-            );
-            start += s;
-        }
-        let g = Tensor::cat(gs, 1);
-        let t = rows.swap_dims(1, 2).matmul(g) * (1.0 / nc as f64);
-        let d = t
-            .clone()
-            .swap_dims(1, 2)
-            .matmul(t.narrow(2, 0, self.m2))
-            .reshape([a, self.m1 * self.m2]);
+        let a = rows.dims()[0];
+        let d = self.descriptor(&rows).d;
         let mut e = env.bias.clone();
         for (ty, mask) in env.type_mask.iter().enumerate() {
             e = e + self.out[ty].forward(self.fit[ty].forward_saved(d.clone()).0) * mask.clone();
         }
         e.reshape([env.frames, a / env.frames]).sum_dim(1)
     }
+}
+
+/// Intermediate tensors of the se_e2_a descriptor.
+struct Descriptor {
+    g: Tensor<3>,
+    gp: Tensor<3>,
+    t: Tensor<3>,
+    tl: Tensor<3>,
+    d: Tensor<2>,
 }
 
 /// Moves the frames `idx` of `data` to the device as one batch.

@@ -17,6 +17,7 @@ use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor::to_vec as values;
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -275,12 +276,6 @@ fn prepare(spec: &EnvSpec, stats: &EnvStats, s: &System, path: &Path) -> Result<
 
 fn tensor<const D: usize>(v: Vec<f64>, shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(v, shape), device)
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
-    t.into_data()
-        .try_into_vec_as::<f64>()
-        .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
 }
 
 /// Per-frame predictions of a model on `idx` frames, in chunks.

@@ -14,7 +14,7 @@ use ai4s_core::error::ensure;
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot};
 use ai4s_core::train::{Objective, TrainSettings, fit};
-use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
+use ai4s_core::{Area, Goal, Report, Result, RunContext, Task, TaskConfig};
 use burn::module::Module;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -173,11 +173,7 @@ impl Objective<Mlp> for Bce {
 }
 
 fn predict(model: &Mlp, x: Tensor<2>) -> Result<Vec<u8>> {
-    let z = model
-        .forward(x)
-        .into_data()
-        .try_into_vec_as::<f64>()
-        .map_err(|e| Error::Runtime(format!("{e:?}")))?;
+    let z = ai4s_core::tensor::to_vec(model.forward(x))?;
     Ok(z.into_iter().map(|v| u8::from(v > 0.0)).collect())
 }
 

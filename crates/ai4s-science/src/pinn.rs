@@ -13,8 +13,9 @@ use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor::to_vec;
 use ai4s_core::train::{Objective, TrainSettings, fit};
-use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
+use ai4s_core::{Area, Goal, Report, Result, RunContext, Task, TaskConfig};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -92,10 +93,7 @@ impl Objective<Mlp> for Residual {
 
     /// Model selection uses the residual on fixed collocation points, never the exact solution.
     fn validate(&self, net: &Mlp) -> Result<f64> {
-        let r = residual_mse(net, &self.val_points, &self.plain)
-            .into_data()
-            .try_into_vec_as::<f64>()
-            .map_err(|e| Error::Runtime(format!("{e:?}")))?;
+        let r = to_vec(residual_mse(net, &self.val_points, &self.plain))?;
         Ok(r[0])
     }
 }
@@ -208,10 +206,7 @@ impl Task for HeatPinn {
             "heat-pinn",
         )?;
         let net = fitted.model.valid();
-        let u_grid = solution(&net, &grid, &ctx.device)
-            .into_data()
-            .try_into_vec_as::<f64>()
-            .map_err(|e| Error::Runtime(format!("{e:?}")))?;
+        let u_grid = to_vec(solution(&net, &grid, &ctx.device))?;
         let err = ai4s_core::metrics::relative_l2(&u_grid, &truth);
         let mut report = Report::new();
         report.check(
@@ -225,10 +220,7 @@ impl Task for HeatPinn {
             fitted.history.last().map_or(f64::NAN, |h| h.train_loss),
         );
         let line: Vec<(f64, f64)> = (0..=50).map(|i| (i as f64 / 50.0, 0.5)).collect();
-        let u = solution(&net, &line, &ctx.device)
-            .into_data()
-            .try_into_vec_as::<f64>()
-            .map_err(|e| Error::Runtime(format!("{e:?}")))?;
+        let u = to_vec(solution(&net, &line, &ctx.device))?;
         report.figure(ctx.plot(
             "profile",
             &Plot::Line {

@@ -18,6 +18,7 @@ use ai4s_core::burn::tensor::{Device, Distribution, Tensor, TensorData};
 use ai4s_core::error::ensure;
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor::to_vec as values;
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use serde::{Deserialize, Serialize};
 
@@ -170,12 +171,6 @@ impl TaskConfig for VmcConfig {
         })?;
         ensure(self.blocks >= 2, "blocks", || "must be at least 2".into())
     }
-}
-
-fn values(t: Tensor<2>) -> Result<Vec<f64>> {
-    t.into_data()
-        .try_into_vec_as::<f64>()
-        .map_err(|e| Error::Runtime(format!("{e:?}")))
 }
 
 /// Walkers: Cartesian positions `[n, dim]`.

@@ -21,13 +21,13 @@
 use crate::methods;
 use crate::regression::predict;
 use crate::targets::{RidgeSum, gaussian_inputs};
-use crate::tensors;
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor};
 use ai4s_core::error::ensure;
 use ai4s_core::metrics::{loglog_slope, relative_l2};
 use ai4s_core::mlp::{Activation, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor as tensors;
 use ai4s_core::train::{Objective, fit_quiet};
 use ai4s_core::train::{Schedule, TrainSettings};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};

@@ -6,13 +6,13 @@
 //! 1797 images from 43 writers, shipped in `datasets/digits.csv`) are compiled in and split once
 //! with a fixed seed, so every model is judged on the same 360 test images.
 
-use crate::tensors;
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::activation::log_softmax;
 use ai4s_core::burn::tensor::{Device, Tensor};
 use ai4s_core::data::{Split, Standardizer, Table};
 use ai4s_core::metrics::accuracy;
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor as tensors;
 use ai4s_core::train::{Fitted, Objective, TrainSettings, fit};
 use ai4s_core::{Error, Report, Result, RunContext};
 use ndarray::{Array2, Axis};

@@ -15,7 +15,6 @@ pub mod linear;
 pub mod methods;
 pub mod regression;
 pub mod targets;
-mod tensors;
 
 pub use approx::Approximation;
 pub use classification::Classification;

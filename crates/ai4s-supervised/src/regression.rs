@@ -8,7 +8,6 @@
 
 use crate::linear::LinearModel;
 use crate::targets::{RidgeSum, gaussian_inputs};
-use crate::tensors;
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor};
 use ai4s_core::data::{Split, Standardizer, Table};
@@ -16,6 +15,7 @@ use ai4s_core::error::ensure;
 use ai4s_core::metrics::{r2, relative_l2, rmse};
 use ai4s_core::mlp::{Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::tensor as tensors;
 use ai4s_core::train::{Fitted, Objective, TrainSettings, fit, fit_quiet};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use ndarray::{Array1, Array2, Axis};
@@ -359,8 +359,14 @@ impl Task for Regression {
         )?);
 
         ctx.save_module("model.bpk", &model)?;
-        let norm = serde_json_like(&xs, &ys);
-        ctx.write_file("normalisation.json", norm.as_bytes())?;
+        let norm = serde_json::json!({
+            "x_mean": xs.mean.to_vec(),
+            "x_std": xs.std.to_vec(),
+            "y_mean": ys.mean[0],
+            "y_std": ys.std[0],
+        });
+        let norm = serde_json::to_vec_pretty(&norm).map_err(|e| Error::Runtime(e.to_string()))?;
+        ctx.write_file("normalisation.json", &norm)?;
         report.note(format!(
             "data: {}; test metrics on {} held-out rows",
             data.source,
@@ -368,20 +374,4 @@ impl Task for Regression {
         ));
         Ok(report)
     }
-}
-
-fn serde_json_like(xs: &Standardizer, ys: &Standardizer) -> String {
-    let v = |a: &Array1<f64>| {
-        a.iter()
-            .map(|x| format!("{x:e}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        "{{\n  \"x_mean\": [{}],\n  \"x_std\": [{}],\n  \"y_mean\": {:e},\n  \"y_std\": {:e}\n}}\n",
-        v(&xs.mean),
-        v(&xs.std),
-        ys.mean[0],
-        ys.std[0]
-    )
 }

@@ -1,7 +1,7 @@
-//! Conversions between ndarray arrays and burn tensors.
+//! Conversions between host data (ndarray arrays, index lists) and burn tensors, in one place.
 
-use ai4s_core::burn::tensor::{Device, Int, Tensor, TensorData};
-use ai4s_core::{Error, Result};
+use crate::{Error, Result};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Array2;
 
 /// `[n, d]` float tensor from an ndarray matrix.
