@@ -5,6 +5,7 @@
 
 pub use ai4s_core as core;
 pub use ai4s_potential as potential;
+pub use ai4s_rl as rl;
 pub use ai4s_science as science;
 pub use ai4s_supervised as supervised;
 
@@ -24,6 +25,11 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::HeatPinn),
         Box::new(ai4s_science::VariationalMonteCarlo),
         Box::new(ai4s_science::BayesOpt),
+        // reinforcement
+        Box::new(ai4s_rl::QLearningTask),
+        Box::new(ai4s_rl::PpoTask),
+        Box::new(ai4s_rl::DqnTask),
+        Box::new(ai4s_rl::ExperimentDesignTask),
     ]
 }
 

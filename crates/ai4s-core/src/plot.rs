@@ -132,6 +132,16 @@ pub enum Plot {
         /// Write each value in its cell.
         annotate: bool,
     },
+    /// A matrix as coloured cells with a text in each cell (e.g. policy arrows); non-finite
+    /// values are drawn grey (walls, masked cells).
+    LabelledCells {
+        /// Labels.
+        labels: Labels,
+        /// Row-major values, `values[row][col]`.
+        values: Vec<Vec<f64>>,
+        /// Text per cell, same shape as `values` (empty strings for none).
+        text: Vec<Vec<String>>,
+    },
 }
 
 /// Renders `plot` to `<stem>.svg` and `<stem>.png` atomically and returns the [`Figure`]
@@ -293,7 +303,8 @@ impl Plot {
             | Plot::Scatter { labels, .. }
             | Plot::Parity { labels, .. }
             | Plot::Histogram { labels, .. }
-            | Plot::Heatmap { labels, .. } => labels,
+            | Plot::Heatmap { labels, .. }
+            | Plot::LabelledCells { labels, .. } => labels,
         }
     }
 
@@ -443,7 +454,20 @@ impl Plot {
                 col_ticks,
                 row_ticks,
                 annotate,
-            } => heatmap(root, labels, values, col_ticks, row_ticks, *annotate),
+            } => {
+                let text = annotate.then(|| {
+                    values
+                        .iter()
+                        .map(|r| r.iter().map(|&v| fmt_tick(v)).collect())
+                        .collect::<Vec<Vec<String>>>()
+                });
+                heatmap(root, labels, values, col_ticks, row_ticks, text.as_deref())
+            }
+            Plot::LabelledCells {
+                labels,
+                values,
+                text,
+            } => heatmap(root, labels, values, &[], &[], Some(text)),
         }
     }
 }
@@ -558,7 +582,7 @@ fn heatmap<DB: DrawingBackend>(
     values: &[Vec<f64>],
     col_ticks: &[String],
     row_ticks: &[String],
-    annotate: bool,
+    text: Option<&[Vec<String>]>,
 ) -> std::result::Result<(), String> {
     let rows = values.len().max(1);
     let cols = values.iter().map(Vec::len).max().unwrap_or(0).max(1);
@@ -629,18 +653,27 @@ fn heatmap<DB: DrawingBackend>(
         .draw_series(values.iter().enumerate().flat_map(|(r, row)| {
             row.iter().enumerate().map(move |(c, &v)| {
                 let y = (rows - 1 - r) as f64;
-                Rectangle::new(
-                    [(c as f64, y), (c as f64 + 1.0, y + 1.0)],
-                    colormap((v - vmin) / span).filled(),
-                )
+                let fill = if v.is_finite() {
+                    colormap((v - vmin) / span)
+                } else {
+                    RGBColor(150, 150, 150)
+                };
+                Rectangle::new([(c as f64, y), (c as f64 + 1.0, y + 1.0)], fill.filled())
             })
         }))
         .map_err(fmt_err)?;
-    if annotate && rows * cols <= 400 {
+    if let Some(text) = text.filter(|_| rows * cols <= 400) {
         for (r, row) in values.iter().enumerate() {
             for (c, &v) in row.iter().enumerate() {
+                let Some(label) = text.get(r).and_then(|t| t.get(c)) else {
+                    continue;
+                };
                 let y = (rows - 1 - r) as f64 + 0.5;
-                let t = (v - vmin) / span;
+                let t = if v.is_finite() {
+                    (v - vmin) / span
+                } else {
+                    1.0
+                };
                 let col = if t > 0.6 { BLACK } else { WHITE };
                 let style = TextStyle::from((FONT, 12).into_font()).color(&col).pos(
                     plotters::style::text_anchor::Pos::new(
@@ -650,7 +683,7 @@ fn heatmap<DB: DrawingBackend>(
                 );
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        fmt_tick(v),
+                        label.clone(),
                         (c as f64 + 0.5, y),
                         style,
                     )))

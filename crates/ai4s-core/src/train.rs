@@ -164,6 +164,31 @@ pub struct Fitted<M> {
     pub history: Vec<EpochStats>,
 }
 
+/// One optimiser step on `loss`: checks the loss is finite (else [`Error::Diverged`] naming
+/// `label` and `step`), back-propagates and updates `model`. Returns the updated model and the
+/// loss value. [`fit`] uses it for every batch; loops that gather their own data (reinforcement
+/// learning) call it directly.
+pub fn optimizer_step<M: Module>(
+    optim: &mut ModuleOptimizer,
+    model: M,
+    loss: Tensor<1>,
+    lr: f64,
+    label: &str,
+    step: usize,
+) -> Result<(M, f64)> {
+    let value: f64 = crate::tensor::to_vec(loss.clone())?[0];
+    if !value.is_finite() {
+        return Err(Error::Diverged {
+            step,
+            message: format!(
+                "{label}: training loss is {value} at step {step}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf"
+            ),
+        });
+    }
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    Ok((optim.step(lr, model, grads), value))
+}
+
 /// Trains `model` with `optim` on `objective`, logging each epoch to the run's metrics and
 /// showing progress.
 pub fn fit<M: Module>(

@@ -42,8 +42,9 @@ pub fn alloy(u: &[f64]) -> f64 {
     -(g(0.55, 0.15, 0.08) + 0.7 * g(0.15, 0.6, 0.1))
 }
 
-/// Gaussian-process surrogate on unit-box inputs.
-struct Gp {
+/// Gaussian-process surrogate on unit-box inputs (zero-mean on centred targets, length scale by
+/// maximum marginal likelihood over a grid).
+pub struct Gp {
     x: Vec<Vec<f64>>,
     alpha: Array1<f64>,
     l: Array2<f64>,
@@ -58,7 +59,9 @@ fn kern(a: &[f64], b: &[f64], len: f64, s2: f64) -> f64 {
 }
 
 impl Gp {
-    fn fit(x: &[Vec<f64>], y: &[f64]) -> Option<Gp> {
+    /// Fits the GP to inputs `x` and targets `y`; `None` if no length scale gives a positive
+    /// definite kernel matrix.
+    pub fn fit(x: &[Vec<f64>], y: &[f64]) -> Option<Gp> {
         let n = y.len();
         let mean = y.iter().sum::<f64>() / n as f64;
         let yc = Array1::from_iter(y.iter().map(|v| v - mean));
@@ -89,7 +92,8 @@ impl Gp {
         best.map(|b| b.1)
     }
 
-    fn predict(&self, q: &[f64]) -> (f64, f64) {
+    /// Posterior mean and standard deviation at `q`.
+    pub fn predict(&self, q: &[f64]) -> (f64, f64) {
         let ks = Array1::from_iter(self.x.iter().map(|x| kern(x, q, self.len, self.s2)));
         let mu = self.mean + ks.dot(&self.alpha);
         // v = L^-1 k*, variance = k** - v.v
@@ -115,7 +119,8 @@ fn normal_cdf(z: f64) -> f64 {
     0.5 * (1.0 + if x >= 0.0 { y } else { -y })
 }
 
-fn expected_improvement(mu: f64, sigma: f64, best: f64) -> f64 {
+/// Expected improvement below `best` (minimisation) of a normal prediction `(mu, sigma)`.
+pub fn expected_improvement(mu: f64, sigma: f64, best: f64) -> f64 {
     let z = (best - mu) / sigma;
     (best - mu) * normal_cdf(z) + sigma * (-0.5 * z * z).exp() / (2.0 * PI).sqrt()
 }

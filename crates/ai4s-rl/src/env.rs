@@ -1,0 +1,188 @@
+//! The environment interface and vectorised execution.
+//!
+//! An [`Env`] follows Gymnasium's contract (Towers et al. 2024): [`Env::reset`] starts an
+//! episode, [`Env::step`] applies a discrete action and returns the reward and two flags —
+//! `terminated` (the MDP reached a terminal state: do not bootstrap) and `truncated` (a time
+//! limit cut the episode: bootstrap from the final observation). Each environment owns a seeded
+//! generator, so a run is reproducible from its seed.
+//!
+//! [`VecEnv`] steps many copies at once and resets finished ones automatically, keeping the
+//! final observation of a truncated episode for bootstrapping, as Gymnasium's vector
+//! environments and Stable-Baselines3 do.
+
+use crate::mountain_car::MountainCar;
+use crate::{cartpole::CartPole, design::ExperimentDesign, gridworld::GridWorld};
+use serde::{Deserialize, Serialize};
+
+/// Outcome of one step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome {
+    /// Reward for the transition.
+    pub reward: f64,
+    /// A terminal state was reached (the value of the next state is zero).
+    pub terminated: bool,
+    /// The time limit ended the episode (the next state still has value).
+    pub truncated: bool,
+}
+
+/// A reinforcement-learning environment with a discrete action space.
+pub trait Env: Send {
+    /// Length of the observation vector.
+    fn obs_dim(&self) -> usize;
+    /// Number of discrete actions.
+    fn n_actions(&self) -> usize;
+    /// Starts a new episode (drawing the initial state from the environment's generator).
+    fn reset(&mut self);
+    /// Writes the current observation into `out` (length [`Env::obs_dim`]).
+    fn observe(&self, out: &mut [f32]);
+    /// Applies `action` (`0..n_actions`).
+    fn step(&mut self, action: usize) -> Outcome;
+}
+
+/// The environments ai4s ships, by config name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvKind {
+    /// CartPole-v1, as Gymnasium defines it.
+    #[default]
+    CartPole,
+    /// MountainCar-v0, as Gymnasium defines it.
+    MountainCar,
+    /// The 8x8 GridWorld with walls (one-hot observations).
+    GridWorld,
+    /// The simulated-lab experiment-design environment.
+    Design,
+}
+
+impl EnvKind {
+    /// A fresh environment seeded with `seed`.
+    pub fn make(self, seed: u64) -> Box<dyn Env> {
+        match self {
+            EnvKind::CartPole => Box::new(CartPole::new(seed)),
+            EnvKind::MountainCar => Box::new(MountainCar::new(seed)),
+            EnvKind::GridWorld => Box::new(GridWorld::new(seed)),
+            EnvKind::Design => Box::new(ExperimentDesign::new(seed)),
+        }
+    }
+
+    /// Config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EnvKind::CartPole => "cartpole",
+            EnvKind::MountainCar => "mountaincar",
+            EnvKind::GridWorld => "gridworld",
+            EnvKind::Design => "design",
+        }
+    }
+}
+
+/// Result of stepping every copy of a [`VecEnv`].
+#[derive(Clone, Debug, Default)]
+pub struct VecStep {
+    /// Reward per copy.
+    pub rewards: Vec<f64>,
+    /// Terminated flag per copy.
+    pub terminated: Vec<bool>,
+    /// Truncated flag per copy.
+    pub truncated: Vec<bool>,
+    /// For copies whose episode ended this step: the final observation (before the automatic
+    /// reset); `None` otherwise.
+    pub final_obs: Vec<Option<Vec<f32>>>,
+}
+
+/// Many copies of one environment stepped together, with automatic reset.
+pub struct VecEnv {
+    envs: Vec<Box<dyn Env>>,
+    obs: Vec<f32>,
+    dim: usize,
+    returns: Vec<f64>,
+    lengths: Vec<usize>,
+    /// Episodes finished so far: (return, length), in completion order.
+    pub finished: Vec<(f64, usize)>,
+}
+
+impl VecEnv {
+    /// `n` copies of `kind`, copy `i` seeded with `seed + i`, all reset.
+    pub fn new(kind: EnvKind, n: usize, seed: u64) -> Self {
+        let envs = (0..n)
+            .map(|i| kind.make(seed.wrapping_add(i as u64)))
+            .collect();
+        Self::from_envs(envs)
+    }
+
+    /// Wraps existing environments (all with the same spaces) and resets them.
+    pub fn from_envs(mut envs: Vec<Box<dyn Env>>) -> Self {
+        let dim = envs.first().map_or(0, |e| e.obs_dim());
+        let n = envs.len();
+        let mut obs = vec![0.0; n * dim];
+        for (e, o) in envs.iter_mut().zip(obs.chunks_mut(dim.max(1))) {
+            e.reset();
+            e.observe(o);
+        }
+        VecEnv {
+            envs,
+            obs,
+            dim,
+            returns: vec![0.0; n],
+            lengths: vec![0; n],
+            finished: Vec::new(),
+        }
+    }
+
+    /// Number of copies.
+    pub fn len(&self) -> usize {
+        self.envs.len()
+    }
+
+    /// Whether there are no copies.
+    pub fn is_empty(&self) -> bool {
+        self.envs.is_empty()
+    }
+
+    /// Observation length.
+    pub fn obs_dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of actions.
+    pub fn n_actions(&self) -> usize {
+        self.envs.first().map_or(0, |e| e.n_actions())
+    }
+
+    /// Current observations, `len() x obs_dim()` row-major.
+    pub fn obs(&self) -> &[f32] {
+        &self.obs
+    }
+
+    /// Steps copy `i` with `actions[i]`; finished copies are reset and their new first
+    /// observation replaces the old one in [`VecEnv::obs`].
+    pub fn step(&mut self, actions: &[usize]) -> VecStep {
+        let n = self.envs.len();
+        let mut out = VecStep {
+            rewards: vec![0.0; n],
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            final_obs: vec![None; n],
+        };
+        let d = self.dim;
+        for (i, env) in self.envs.iter_mut().enumerate() {
+            let o = env.step(actions[i]);
+            let row = &mut self.obs[i * d..(i + 1) * d];
+            env.observe(row);
+            self.returns[i] += o.reward;
+            self.lengths[i] += 1;
+            out.rewards[i] = o.reward;
+            out.terminated[i] = o.terminated;
+            out.truncated[i] = o.truncated;
+            if o.terminated || o.truncated {
+                out.final_obs[i] = Some(row.to_vec());
+                self.finished.push((self.returns[i], self.lengths[i]));
+                self.returns[i] = 0.0;
+                self.lengths[i] = 0;
+                env.reset();
+                env.observe(row);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,135 @@
+//! Reinforcement learning: the agents learn, saved policies reload, bad settings are refused.
+
+use ai4s::core::RunOptions;
+use ai4s::core::run::run_task;
+use ai4s::rl::cartpole::CartPole;
+use ai4s::rl::env::{Env, EnvKind, VecEnv};
+use ai4s::rl::{DqnTask, ExperimentDesignTask, PpoTask, QLearningTask};
+
+fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
+    RunOptions {
+        out: Some(dir.to_path_buf()),
+        quick: true,
+        quiet: true,
+        seed: Some(5),
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Mean return of the uniformly random policy on CartPole: the baseline learning must beat.
+fn random_cartpole_return() -> f64 {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let mut rng = StdRng::seed_from_u64(0);
+    let mut total = 0.0;
+    for k in 0..200 {
+        let mut env = CartPole::new(k);
+        env.reset();
+        loop {
+            let o = env.step(rng.random_range(0..2));
+            total += o.reward;
+            if o.terminated || o.truncated {
+                break;
+            }
+        }
+    }
+    total / 200.0
+}
+
+#[test]
+fn vector_env_resets_finished_copies_and_keeps_the_final_observation() {
+    let mut v = VecEnv::new(EnvKind::CartPole, 3, 9);
+    let mut ended = 0;
+    for _ in 0..200 {
+        // Always pushing right topples every pole within a few dozen steps.
+        let out = v.step(&[1, 1, 1]);
+        for i in 0..3 {
+            if out.terminated[i] {
+                ended += 1;
+                let f = out.final_obs[i].as_ref().expect("final observation kept");
+                let theta = f[2].abs() as f64;
+                let x = f[0].abs() as f64;
+                assert!(theta > 0.2094 || x > 2.4, "final state is terminal");
+                // The copy was reset: its new observation is a fresh start.
+                assert!(v.obs()[i * 4..i * 4 + 4].iter().all(|s| s.abs() <= 0.05));
+            } else {
+                assert!(out.final_obs[i].is_none());
+            }
+        }
+    }
+    assert!(ended >= 6);
+    assert_eq!(v.finished.len(), ended);
+    assert!(v.finished.iter().all(|&(r, len)| r == len as f64));
+}
+
+#[test]
+fn ppo_learns_cartpole_and_its_saved_policy_reloads() {
+    let base = random_cartpole_return();
+    assert!(base < 30.0, "random policy return {base}");
+    let d = tempfile::tempdir().expect("tempdir");
+    let o = run_task(
+        &PpoTask,
+        &opts(d.path(), &["total_steps=20000", "eval_episodes=10"]),
+    )
+    .expect("trains");
+    let learned = o.report.get("eval_mean_return").expect("metric");
+    assert!(
+        learned > 4.0 * base,
+        "PPO return {learned} vs random {base}"
+    );
+    let curve = std::fs::read_to_string(d.path().join("learning_curves.csv")).expect("curve");
+    assert!(curve.lines().count() > 20);
+    // Re-evaluating the saved policy with the same seed sees the same episodes.
+    let policy = d.path().join("policy_seed0.bpk");
+    let e = tempfile::tempdir().expect("tempdir");
+    let load = format!("load={}", policy.display());
+    let again = run_task(&PpoTask, &opts(e.path(), &[&load, "eval_episodes=10"])).expect("loads");
+    assert_eq!(again.report.get("eval_mean_return"), Some(learned));
+    assert_eq!(again.report.get("env_steps"), Some(0.0));
+}
+
+#[test]
+fn dqn_learns_cartpole() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let o = run_task(
+        &DqnTask,
+        &opts(d.path(), &["total_steps=15000", "eval_episodes=10"]),
+    )
+    .expect("trains");
+    let learned = o.report.get("eval_mean_return").expect("metric");
+    assert!(learned > 60.0, "DQN return {learned}");
+}
+
+#[test]
+fn q_learning_matches_value_iteration() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let o = run_task(&QLearningTask, &opts(d.path(), &[])).expect("runs");
+    assert_eq!(o.report.get("non_optimal_greedy_actions"), Some(0.0));
+    assert!(o.report.get("max_abs_value_error").expect("metric") < 1e-3);
+    assert!(d.path().join("policy.svg").exists());
+}
+
+#[test]
+fn experiment_design_policy_beats_random_search() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let o = run_task(&ExperimentDesignTask, &opts(d.path(), &[])).expect("runs");
+    let rl = o.report.get("rl_mean_final_regret").expect("metric");
+    let random = o.report.get("random_mean_final_regret").expect("metric");
+    assert!(rl < random, "learned {rl} vs random {random}");
+}
+
+#[test]
+fn bad_settings_and_missing_policies_are_clear_errors() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let e = run_task(&PpoTask, &opts(d.path(), &["ppo.n_envs=0"])).expect_err("refused");
+    assert!(e.to_string().contains("ppo.n_envs"), "{e}");
+    assert_eq!(e.exit_code(), 2);
+    let e = run_task(&DqnTask, &opts(d.path(), &["dqn.gamma=1.5"])).expect_err("refused");
+    assert!(e.to_string().contains("dqn.gamma"), "{e}");
+    let e = run_task(&PpoTask, &opts(d.path(), &["load=/nonexistent/policy.bpk"]))
+        .expect_err("no such policy");
+    assert!(e.to_string().contains("/nonexistent/policy.json"), "{e}");
+    assert_eq!(e.exit_code(), 1);
+    let e = run_task(&PpoTask, &opts(d.path(), &["env=pong"])).expect_err("unknown env");
+    assert!(e.to_string().contains("env"), "{e}");
+}
