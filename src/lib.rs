@@ -8,6 +8,7 @@ pub use ai4s_potential as potential;
 pub use ai4s_rl as rl;
 pub use ai4s_science as science;
 pub use ai4s_supervised as supervised;
+pub use ai4s_unsupervised as unsupervised;
 
 use ai4s_core::DynTask;
 
@@ -25,6 +26,16 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::HeatPinn),
         Box::new(ai4s_science::VariationalMonteCarlo),
         Box::new(ai4s_science::BayesOpt),
+        // unsupervised (classical)
+        Box::new(ai4s_unsupervised::KMeansTask),
+        Box::new(ai4s_unsupervised::GmmTask),
+        Box::new(ai4s_unsupervised::PcaTask),
+        Box::new(ai4s_unsupervised::DbscanTask),
+        Box::new(ai4s_unsupervised::IsingPhases),
+        // unsupervised (generative)
+        Box::new(ai4s_unsupervised::VaeTask),
+        Box::new(ai4s_unsupervised::FlowDensity),
+        Box::new(ai4s_unsupervised::BoltzmannGenerator),
         // reinforcement
         Box::new(ai4s_rl::QLearningTask),
         Box::new(ai4s_rl::PpoTask),

@@ -1,5 +1,7 @@
 //! The `ai4s` command: list, inspect and run the tasks of the AI-for-Science map.
 
+mod bench;
+
 use ai4s::core::{Backend, Error, Precision, Result, RunOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -77,6 +79,21 @@ enum Command {
     Potential {
         #[command(subcommand)]
         action: PotentialCommand,
+    },
+    /// Measure throughput (MLP training, Deep Potential training, CartPole, PPO) for BENCHMARKS.md.
+    Bench {
+        /// Backends to measure, comma-separated (default: every compiled CPU backend).
+        #[arg(long, value_delimiter = ',')]
+        backends: Vec<String>,
+        /// Repetitions per item (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Short runs (a smoke test of the harness, not numbers to publish).
+        #[arg(long)]
+        quick: bool,
+        /// Output directory for bench.json and bench.csv.
+        #[arg(long, default_value = "runs/bench")]
+        out: PathBuf,
     },
     /// Run every task in quick mode and write an HTML report of the map.
     Map {
@@ -185,6 +202,27 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 println!("{:<32} {:>14.6}{mark}", m.name, m.value);
             }
             println!("wrote {}", outcome.out_dir.display());
+        }
+        Command::Bench {
+            backends,
+            repeat,
+            quick,
+            out,
+        } => {
+            ai4s::core::error::ensure(repeat >= 1, "repeat", || "must be at least 1".into())?;
+            let list: Vec<Backend> = if backends.is_empty() {
+                Backend::compiled()
+                    .into_iter()
+                    .filter(|b| matches!(b, Backend::Flex | Backend::Ndarray))
+                    .collect()
+            } else {
+                backends
+                    .iter()
+                    .map(|b| ai4s::core::device::resolve_backend(Some(b)))
+                    .collect::<Result<_>>()?
+            };
+            bench::run(&list, repeat, quick, &out)?;
+            println!("wrote {}", out.join("bench.json").display());
         }
         Command::Selftest { steps, tol, common } => {
             use ai4s::core::device::{make_device, resolve_backend};

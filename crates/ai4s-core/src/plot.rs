@@ -180,7 +180,8 @@ fn fmt_err<E: std::fmt::Debug>(e: E) -> String {
 }
 
 fn color(i: usize) -> RGBColor {
-    const C: [RGBColor; 8] = [
+    // Matplotlib's tab10: ten distinguishable colours (one per digit class).
+    const C: [RGBColor; 10] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
@@ -189,6 +190,8 @@ fn color(i: usize) -> RGBColor {
         RGBColor(140, 86, 75),
         RGBColor(227, 119, 194),
         RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
     ];
     C[i % C.len()]
 }

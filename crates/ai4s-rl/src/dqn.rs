@@ -8,9 +8,11 @@
 //! Adam steps on minibatches drawn uniformly from the replay buffer; the target network is
 //! copied from the online one every `target_update_interval` environment steps; epsilon falls
 //! linearly from 1 to `final_eps` over the first `exploration_fraction` of training. Defaults
-//! are the rl-baselines3-zoo settings for CartPole-v1.
+//! are the rl-baselines3-zoo settings for CartPole-v1. DQN's greedy policy oscillates late in
+//! training, so, like rl-zoo's `EvalCallback`, the agent scores its greedy policy every
+//! `select_every` steps on separate episodes and returns the best network.
 
-use crate::agent::{Collected, EpisodeLog};
+use crate::agent::{Collected, EpisodeLog, evaluate};
 use crate::env::{EnvKind, VecEnv};
 use crate::policy::{HostMlp, argmax};
 use ai4s_core::Result;
@@ -24,6 +26,9 @@ use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
+
+/// Seed offset of the policy-selection episodes.
+const SELECT_SEED: u64 = 1 << 50;
 
 /// DQN hyper-parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +58,12 @@ pub struct DqnConfig {
     pub max_grad_norm: f64,
     /// Hidden layers of the Q-network (ReLU).
     pub hidden: Vec<usize>,
+    /// Every this many environment steps, score the greedy policy on `select_episodes`
+    /// separate episodes and keep the best-scoring network as the result (0 = keep the last),
+    /// as Stable-Baselines3's `EvalCallback` does; these episodes are not training steps.
+    pub select_every: usize,
+    /// Episodes per selection evaluation.
+    pub select_episodes: usize,
 }
 
 impl Default for DqnConfig {
@@ -70,6 +81,8 @@ impl Default for DqnConfig {
             final_eps: 0.04,
             max_grad_norm: 10.0,
             hidden: vec![256, 256],
+            select_every: 10_000,
+            select_episodes: 10,
         }
     }
 }
@@ -110,6 +123,11 @@ impl DqnConfig {
         ensure(self.max_grad_norm > 0.0, &f("max_grad_norm"), || {
             "must be positive".into()
         })?;
+        ensure(
+            self.select_every == 0 || self.select_episodes >= 1,
+            &f("select_episodes"),
+            || "must be at least 1 when select_every > 0".into(),
+        )?;
         MlpConfig {
             hidden: self.hidden.clone(),
             activation: Activation::Relu,
@@ -245,6 +263,7 @@ pub fn train(
     let mut rng = StdRng::seed_from_u64(seed ^ 0xd9);
     let mut log = EpisodeLog::default();
     let mut grad_steps = 0usize;
+    let mut best: Option<(f64, Mlp)> = None;
     for step in 1..=total_steps {
         let obs = venv.obs().to_vec();
         let eps = cfg.epsilon(step, total_steps);
@@ -291,10 +310,23 @@ pub fn train(
         if step % cfg.target_update_interval == 0 {
             target = online.valid();
         }
+        if cfg.select_every > 0 && (step % cfg.select_every == 0 || step == total_steps) {
+            // Selection episodes use their own seeds, apart from training and final evaluation.
+            let returns = evaluate(
+                &host,
+                env,
+                cfg.select_episodes,
+                SELECT_SEED ^ (seed << 20) ^ step as u64,
+            );
+            let score = returns.iter().sum::<f64>() / returns.len() as f64;
+            if best.as_ref().is_none_or(|b: &(f64, Mlp)| score >= b.0) {
+                best = Some((score, online.valid()));
+            }
+        }
     }
     on_progress(total_steps);
     Ok(Collected {
-        policy: online.valid(),
+        policy: best.map_or_else(|| online.valid(), |b| b.1),
         episodes: log.episodes,
         env_steps: total_steps,
     })

@@ -454,14 +454,21 @@ impl Task for DqnTask {
         let train = |seed: u64, cb: &mut dyn FnMut(usize)| {
             dqn::train(&cfg.dqn, env, steps, seed, &device, cb)
         };
-        run_agent(
+        let mut report = run_agent(
             "dqn",
             &cfg.run(),
             &cfg.dqn.hidden,
             Activation::Relu,
             &train,
             ctx,
-        )
+        )?;
+        if cfg.dqn.select_every > 0 && cfg.load.is_empty() {
+            report.note(format!(
+                "the saved DQN network is the best of greedy evaluations every {} steps on {} separate episodes each (like rl-zoo's EvalCallback); those episodes are not counted as training steps",
+                cfg.dqn.select_every, cfg.dqn.select_episodes
+            ));
+        }
+        Ok(report)
     }
 }
 
