@@ -200,7 +200,7 @@ pub fn run(backends: &[Backend], repeat: usize, quick: bool, out: &Path) -> Resu
             b.name(),
             "steps/s",
             format!(
-                "`ai4s run deep-potential --set {dp_steps}` on datasets/tb-si-64 (se_e2_a, sel 46, embedding 25-50-100, fitting 240-240-240, batch 1, energy+force loss)"
+                "`ai4s run deep-potential --set {dp_steps}` on datasets/tb-si-64 with the default model (se_e2_a, rcut 5 A, sel 48, embedding 16-32-64, axis 12, fitting 100-100-100, batch 1 frame of 64 atoms, energy+force+virial loss)"
             ),
             runs,
         );

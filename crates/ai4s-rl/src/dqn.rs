@@ -8,7 +8,9 @@
 //! Adam steps on minibatches drawn uniformly from the replay buffer; the target network is
 //! copied from the online one every `target_update_interval` environment steps; epsilon falls
 //! linearly from 1 to `final_eps` over the first `exploration_fraction` of training. Defaults
-//! are the rl-baselines3-zoo settings for CartPole-v1. DQN's greedy policy oscillates late in
+//! are the rl-baselines3-zoo settings for CartPole-v1 except the network (64-64 instead of
+//! 256-256: 8x fewer operations per update, which on 2 CPU cores is the difference between
+//! 30 s and 4 minutes per run). DQN's greedy policy oscillates late in
 //! training, so, like rl-zoo's `EvalCallback`, the agent scores its greedy policy every
 //! `select_every` steps on separate episodes and returns the best network.
 
@@ -80,8 +82,8 @@ impl Default for DqnConfig {
             exploration_fraction: 0.16,
             final_eps: 0.04,
             max_grad_norm: 10.0,
-            hidden: vec![256, 256],
-            select_every: 10_000,
+            hidden: vec![64, 64],
+            select_every: 2_000,
             select_episodes: 10,
         }
     }

@@ -419,11 +419,7 @@ impl TaskConfig for DqnTaskConfig {
             solved_return: 150.0,
             ..AgentRun::default()
         };
-        let dqn = DqnConfig {
-            hidden: vec![64, 64],
-            ..DqnConfig::default()
-        };
-        DqnTaskConfig::with(run, dqn)
+        DqnTaskConfig::with(run, DqnConfig::default())
     }
     fn validate(&self) -> Result<()> {
         self.run().validate()?;
