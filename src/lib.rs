@@ -21,6 +21,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_supervised::Approximation),
         Box::new(ai4s_potential::GenerateData),
         Box::new(ai4s_potential::DeepPotential),
+        Box::new(ai4s_potential::MdValidate),
+        Box::new(ai4s_potential::ActiveLearning),
         Box::new(ai4s_science::CellularAutomata),
         Box::new(ai4s_science::LorenzForecast),
         Box::new(ai4s_science::HeatPinn),

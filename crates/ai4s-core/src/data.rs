@@ -10,6 +10,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use std::path::{Path, PathBuf};
 
+/// Largest accepted |cell|: squares (variances) of larger values overflow f64.
+const MAX_VALUE: f64 = 1e150;
+
 /// A numeric table read from CSV.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -84,6 +87,16 @@ impl Table {
                         line,
                         column: Some(headers[j].clone()),
                         message: format!("`{cell}` is not finite"),
+                    });
+                }
+                if v.abs() > MAX_VALUE {
+                    return Err(Error::Data {
+                        path: path.to_owned(),
+                        line,
+                        column: Some(headers[j].clone()),
+                        message: format!(
+                            "`{cell}` is too large: expected a magnitude below {MAX_VALUE:e} (its square must stay finite); rescale the column"
+                        ),
                     });
                 }
                 data.push(v);

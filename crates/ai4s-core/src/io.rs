@@ -72,9 +72,18 @@ pub fn create_dir(path: &Path) -> Result<()> {
     std::fs::create_dir_all(path).map_err(|e| Error::io("creating directory", path, e))
 }
 
-/// Reads a whole text file.
+/// Reads a whole text file; bytes that are not UTF-8 text are a data error naming the line.
 pub fn read_to_string(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::data(
+            path,
+            Some(line),
+            format!("byte {} is not UTF-8 text; expected a text file", at + 1),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -150,6 +150,21 @@ pub struct Summary {
     pub quick: bool,
     /// ai4s version.
     pub version: String,
+    /// Why the run stopped early; absent when it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+/// The record of a run that stopped with an error, kept in `summary.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Failure {
+    /// `diverged`, `runtime`, `io` or `backend`.
+    pub kind: String,
+    /// Step (or epoch) at which training diverged, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// The error message shown to the user.
+    pub message: String,
 }
 
 /// A finished run.
@@ -232,8 +247,30 @@ pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(task.name()));
+    let fresh = !out_dir.exists();
     crate::io::create_dir(&out_dir)?;
-    let _lock = DirLock::acquire(&out_dir)?;
+    let lock = DirLock::acquire(&out_dir)?;
+    match run_locked(task, opts, table, backend, seed, device, &out_dir) {
+        Err(e) if e.exit_code() == 2 && fresh => {
+            // Bad input found while running: leave nothing behind but the error message.
+            drop(lock);
+            let _ = std::fs::remove_dir_all(&out_dir);
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+fn run_locked(
+    task: &dyn DynTask,
+    opts: &RunOptions,
+    table: toml::Table,
+    backend: Backend,
+    seed: u64,
+    device: Device,
+    out_dir: &Path,
+) -> Result<RunOutcome> {
+    let out_dir = out_dir.to_path_buf();
     let mut ctx = RunContext::new(
         device,
         backend,
@@ -250,7 +287,43 @@ pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
         out_dir.display()
     ));
     let start = Instant::now();
-    let (report, _config) = task.run_table(table, &mut ctx)?;
+    let (report, _config) = match task.run_table(table, &mut ctx) {
+        Ok(r) => r,
+        Err(e) if e.exit_code() == 2 => return Err(e),
+        Err(e) => {
+            // A failure while running: keep the metrics so far and record why it stopped.
+            let (kind, step) = match &e {
+                Error::Diverged { step, .. } => ("diverged", Some(*step)),
+                Error::Io { .. } => ("io", None),
+                Error::Backend(_) => ("backend", None),
+                _ => ("runtime", None),
+            };
+            let summary = Summary {
+                task: task.name().into(),
+                area: task.area().name().into(),
+                metrics: serde_json::Map::new(),
+                checks: Vec::new(),
+                goals_met: false,
+                figures: Vec::new(),
+                notes: Vec::new(),
+                wall_seconds: start.elapsed().as_secs_f64(),
+                device: backend.name().into(),
+                seed,
+                quick: opts.quick,
+                version: env!("CARGO_PKG_VERSION").into(),
+                failure: Some(Failure {
+                    kind: kind.into(),
+                    step,
+                    message: e.to_string(),
+                }),
+            };
+            let _ = ctx.metrics.write(&ctx.path("metrics.csv"));
+            if let Ok(json) = serde_json::to_vec_pretty(&summary) {
+                let _ = crate::io::write_atomic(&out_dir.join("summary.json"), &json);
+            }
+            return Err(e);
+        }
+    };
     let wall = start.elapsed().as_secs_f64();
     ctx.metrics.write(&ctx.path("metrics.csv"))?;
     let summary = Summary {
@@ -270,6 +343,7 @@ pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
         seed,
         quick: opts.quick,
         version: env!("CARGO_PKG_VERSION").into(),
+        failure: None,
     };
     let json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::Runtime(format!("serialising summary: {e}")))?;

@@ -129,6 +129,11 @@ impl TrainSettings {
     }
 }
 
+/// A training loss this many times its first value means the run has diverged, even while the
+/// numbers are still finite (Adam keeps steps bounded, so a learning rate far too high makes
+/// the loss explode for many epochs before it overflows).
+const BLOW_UP: f64 = 1e12;
+
 /// What a task supplies to [`fit`].
 pub trait Objective<M> {
     /// Number of training samples (indices `0..n` are shuffled into batches).
@@ -236,6 +241,7 @@ fn fit_seeded<M: Module>(
     let mut order: Vec<usize> = (0..n).collect();
     let mut history = Vec::with_capacity(settings.epochs);
     let mut best: Option<(M, usize, f64)> = None;
+    let mut first_loss: Option<f64> = None;
     let mut bar = ctx
         .as_ref()
         .map(|c| c.progress(label, settings.epochs as u64));
@@ -252,6 +258,17 @@ fn fit_seeded<M: Module>(
                     step: epoch + 1,
                     message: format!(
                         "{label}: training loss is {value} at epoch {}, batch {}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf",
+                        epoch + 1,
+                        b + 1
+                    ),
+                });
+            }
+            let start = *first_loss.get_or_insert(value.abs().max(f64::MIN_POSITIVE));
+            if value > BLOW_UP * start {
+                return Err(Error::Diverged {
+                    step: epoch + 1,
+                    message: format!(
+                        "{label}: training loss grew from {start:.3e} to {value:.3e} by epoch {}, batch {}; lower the learning rate (now {lr:.3e}) or rescale the data",
                         epoch + 1,
                         b + 1
                     ),

@@ -145,13 +145,20 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
         .split_whitespace()
         .enumerate()
         .map(|(k, t)| {
-            t.parse::<usize>().map_err(|_| {
-                Error::data(
-                    &type_path,
-                    None,
-                    format!("entry {} `{t}` is not a non-negative integer type", k + 1),
-                )
-            })
+            t.parse::<usize>()
+                .ok()
+                .filter(|&t| t < MAX_TYPES)
+                .ok_or_else(|| {
+                    Error::data(
+                        &type_path,
+                        None,
+                        format!(
+                            "entry {} `{t}` is not an atom type (an integer from 0 to {})",
+                            k + 1,
+                            MAX_TYPES - 1
+                        ),
+                    )
+                })
         })
         .collect::<Result<_>>()?;
     let n = types.len();
@@ -214,12 +221,16 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
         let coord = coord
             .ok_or_else(|| Error::data(&where_, None, "no coordinates (coord.raw or coord.npy)"))?;
         let nf = coord.len() / (3 * n);
+        let ext = if sets.is_empty() { "raw" } else { "npy" };
         let check = |name: &str, v: &Option<Vec<f64>>, width: usize| -> Result<()> {
             match v {
                 Some(v) if v.len() / width != nf => Err(Error::data(
-                    &where_,
+                    where_.join(format!("{name}.{ext}")),
                     None,
-                    format!("{name} has {} frames but coord has {nf}", v.len() / width),
+                    format!(
+                        "{name} has {} frames but coord has {nf}; expected one row per frame",
+                        v.len() / width
+                    ),
                 )),
                 _ => Ok(()),
             }
@@ -280,6 +291,9 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
         types,
         frames,
     };
-    system.validate(dir)?;
+    system.validate_input(dir)?;
     Ok(system)
 }
+
+/// More distinct atom types than any real system has: a guard against garbage in `type.raw`.
+const MAX_TYPES: usize = 1024;

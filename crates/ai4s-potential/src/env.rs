@@ -6,12 +6,14 @@
 //! and the row of the environment matrix is `(s, s x/r, s y/r, s z/r)`. Neighbours are grouped by
 //! type into `sel[t]` slots each, nearest first; empty slots are zero. Rows are normalised per
 //! centre type, `(R - davg)/dstd` with `davg = [mean s, 0, 0, 0]` and
-//! `dstd = [std s, std_a, std_a, std_a]` from the training data (empty slots stay zero).
+//! `dstd = [std s, std_a, std_a, std_a]` from the training data, empty slots included (as in
+//! DeePMD-kit): an empty slot then reads exactly like a neighbour at `rcut`, so the energy is
+//! continuous when neighbours cross the cutoff and molecular dynamics conserves energy.
 //! Alongside each row we keep its analytic 4 x 3 Jacobian `dR/dr_ij` (already divided by
 //! `dstd`), which the force path contracts with `dE/dR`. More neighbours of a type than `sel`
 //! is an error: truncating would silently break energy conservation.
 
-use crate::cell::{V3, neighbours};
+use crate::cell::{Neighbour, V3, neighbours};
 use crate::frames::System;
 use ai4s_core::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -105,8 +107,20 @@ fn raw_env(
     path: &std::path::Path,
 ) -> Result<RawEnv> {
     let nl = neighbours(pos, cell, spec.rcut)?;
+    raw_env_from_list(spec, types, pos.len(), &nl, frame, path)
+}
+
+/// The raw environment from a neighbour list; neighbours at or beyond `rcut` are skipped, so
+/// a list built with a larger cutoff (a Verlet list with a skin) gives the same result.
+fn raw_env_from_list(
+    spec: &EnvSpec,
+    types: &[usize],
+    n: usize,
+    nl: &[Vec<Neighbour>],
+    frame: usize,
+    path: &std::path::Path,
+) -> Result<RawEnv> {
     let s_tot = spec.nnei();
-    let n = pos.len();
     let mut env = RawEnv {
         rows: vec![[0.0; 4]; n * s_tot],
         jac: vec![[[0.0; 3]; 4]; n * s_tot],
@@ -125,7 +139,10 @@ fn raw_env(
         .collect();
     for (i, list) in nl.iter().enumerate() {
         for t in 0..spec.sel.len() {
-            let mut mine: Vec<_> = list.iter().filter(|nb| types[nb.j] == t).collect();
+            let mut mine: Vec<_> = list
+                .iter()
+                .filter(|nb| types[nb.j] == t && nb.d < spec.rcut)
+                .collect();
             if mine.len() > spec.sel[t] {
                 return Err(Error::Data {
                     path: path.to_owned(),
@@ -177,7 +194,7 @@ pub struct EnvData {
     pub natoms: usize,
     /// Slots per atom.
     pub nnei: usize,
-    /// `[frames, natoms, nnei, 4]` normalised rows (empty slots zero).
+    /// `[frames, natoms, nnei, 4]` normalised rows (empty slots read as a neighbour at `rcut`).
     pub rows: Vec<f64>,
     /// `[frames, natoms, nnei, 4, 3]` Jacobians of the normalised rows.
     pub jac: Vec<f64>,
@@ -254,24 +271,54 @@ pub fn build(
     };
     for (k, f) in system.frames.iter().enumerate() {
         let env = raw_env(spec, &system.types, &f.pos, &f.cell, k, path)?;
-        for slot in 0..n * s_tot {
-            let t = system.types[slot / s_tot];
-            let (avg, std) = (stats.davg[t], stats.dstd[t]);
-            for c in 0..4 {
-                let v = if env.real[slot] {
-                    (env.rows[slot][c] - avg[c]) / std[c]
-                } else {
-                    0.0
-                };
-                out.rows.push(v);
-                for a in 0..3 {
-                    out.jac.push(env.jac[slot][c][a] / std[c]);
-                }
-            }
-            out.rvec.extend(env.rvec[slot]);
-            out.owner.push(env.owner[slot] as i64);
-        }
+        push_normalised(&mut out, &env, &system.types, stats);
     }
+    Ok(out)
+}
+
+/// Appends one frame's normalised rows, Jacobians, vectors and owners to `out`.
+fn push_normalised(out: &mut EnvData, env: &RawEnv, types: &[usize], stats: &EnvStats) {
+    let s_tot = out.nnei;
+    for slot in 0..out.natoms * s_tot {
+        let t = types[slot / s_tot];
+        let (avg, std) = (stats.davg[t], stats.dstd[t]);
+        for c in 0..4 {
+            // Empty slots are normalised too (as DeePMD does): a zero raw row becomes
+            // `-davg/dstd`, exactly the row of a neighbour sitting at `rcut`, so the energy
+            // stays continuous when a neighbour crosses the cutoff.
+            out.rows.push((env.rows[slot][c] - avg[c]) / std[c]);
+            for a in 0..3 {
+                out.jac.push(env.jac[slot][c][a] / std[c]);
+            }
+        }
+        out.rvec.extend(env.rvec[slot]);
+        out.owner.push(env.owner[slot] as i64);
+    }
+}
+
+/// Normalised environment of one configuration from a neighbour list built with a cutoff of
+/// at least `rcut` (e.g. a Verlet list with a skin, as molecular dynamics keeps it); `path`
+/// names the source in errors.
+pub fn build_from_list(
+    spec: &EnvSpec,
+    stats: &EnvStats,
+    types: &[usize],
+    nl: &[Vec<Neighbour>],
+    path: &std::path::Path,
+) -> Result<EnvData> {
+    let n = types.len();
+    let s_tot = spec.nnei();
+    let env = raw_env_from_list(spec, types, n, nl, 0, path)?;
+    let mut out = EnvData {
+        frames: 1,
+        natoms: n,
+        nnei: s_tot,
+        rows: Vec::with_capacity(n * s_tot * 4),
+        jac: Vec::with_capacity(n * s_tot * 12),
+        rvec: Vec::with_capacity(n * s_tot * 3),
+        owner: Vec::with_capacity(n * s_tot),
+    };
+    push_normalised(&mut out, &env, types, stats);
     Ok(out)
 }
 

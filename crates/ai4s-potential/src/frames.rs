@@ -84,4 +84,82 @@ impl System {
         }
         Ok(())
     }
+
+    /// The stricter checks of data read from outside, after [`System::validate`]: at least one
+    /// frame, finite labels of sane magnitude, and no two atoms at the same position. Errors
+    /// name `path` and the frame.
+    pub fn validate_input(&self, path: &Path) -> Result<()> {
+        self.validate(path)?;
+        if self.frames.is_empty() {
+            return Err(Error::data(
+                path,
+                None,
+                "no frames: expected at least one configuration",
+            ));
+        }
+        for (k, f) in self.frames.iter().enumerate() {
+            let bad = |m: String| Error::data(path, None, format!("frame {}: {m}", k + 1));
+            check_values(f.pos.iter().flatten(), MAX_COORD, "coordinate").map_err(bad)?;
+            check_values(f.cell.h.iter().flatten(), MAX_COORD, "cell entry").map_err(bad)?;
+            if let Some(e) = f.energy {
+                check_values([e].iter(), MAX_LABEL, "energy").map_err(bad)?;
+            }
+            if let Some(fs) = &f.forces {
+                check_values(fs.iter().flatten(), MAX_LABEL, "force").map_err(bad)?;
+            }
+            if let Some(v) = &f.virial {
+                check_values(v.iter().flatten(), MAX_LABEL, "virial entry").map_err(bad)?;
+            }
+            if let Some((i, j)) = coincident_atoms(&f.pos, &f.cell) {
+                return Err(bad(format!(
+                    "atoms {} and {} are at the same position {:?}; remove the duplicate",
+                    i + 1,
+                    j + 1,
+                    f.pos[j]
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Largest accepted |coordinate| or cell entry (A): far beyond any simulation box, small enough
+/// that squared distances stay finite in f32.
+const MAX_COORD: f64 = 1e6;
+/// Largest accepted |energy|, |force| or |virial| entry (eV, eV/A).
+const MAX_LABEL: f64 = 1e12;
+
+fn check_values<'a>(
+    values: impl Iterator<Item = &'a f64>,
+    max: f64,
+    what: &str,
+) -> std::result::Result<(), String> {
+    for (i, &v) in values.enumerate() {
+        if !v.is_finite() {
+            return Err(format!("{what} {} is {v}; expected a finite number", i + 1));
+        }
+        if v.abs() > max {
+            return Err(format!(
+                "{what} {} is {v:e}; expected a magnitude below {max:e} (wrong units?)",
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first pair of atoms at the same periodic position (within 1e-7 of the cell in fractional
+/// coordinates), found by hashing wrapped fractional coordinates: O(n) per frame.
+fn coincident_atoms(pos: &[V3], cell: &Cell) -> Option<(usize, usize)> {
+    const GRID: f64 = 1e7;
+    let mut seen = std::collections::HashMap::with_capacity(pos.len());
+    for (j, &r) in pos.iter().enumerate() {
+        let s = cell.fractional(r);
+        let key: [i64; 3] =
+            std::array::from_fn(|k| ((s[k] - s[k].floor()) * GRID).round().rem_euclid(GRID) as i64);
+        if let Some(i) = seen.insert(key, j) {
+            return Some((i, j));
+        }
+    }
+    None
 }

@@ -5,20 +5,28 @@
 //! - [`lj`], [`sw`]: Lennard-Jones with a smooth cutoff, Stillinger-Weber silicon.
 //! - [`tb`]: orthogonal sp3 tight-binding silicon (Kwon 1994), the default labeller.
 //! - [`md`]: Langevin dynamics; [`generate`]: the `potential-data` task.
+//! - [`forcefield`], [`integrate`], [`analysis`]: molecular dynamics on any labeller or trained
+//!   model (velocity Verlet, Langevin BAOAB), thermo logs, trajectories, RDF and bond angles;
+//!   [`md_task`]: the `md-validate` task; [`active`]: the `active-learning` task (DP-GEN style).
 //! - [`env`], [`model`], [`train`]: the se_e2_a descriptor, the Deep Potential with its force path, DeePMD-style training.
 //! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
 #![allow(clippy::needless_range_loop)]
 
+pub mod active;
+pub mod analysis;
 pub mod cell;
 pub mod deepmd;
 pub mod env;
+pub mod forcefield;
 pub mod frames;
 pub mod generate;
+pub mod integrate;
 pub mod labeller;
 pub mod lj;
 pub mod md;
+pub mod md_task;
 pub mod model;
 pub mod npy;
 pub mod sw;
@@ -26,5 +34,7 @@ pub mod tb;
 pub mod train;
 pub mod xyz;
 
+pub use active::ActiveLearning;
 pub use generate::GenerateData;
+pub use md_task::MdValidate;
 pub use train::DeepPotential;

@@ -96,7 +96,7 @@ pub fn read(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
         .try_fold(1usize, |a, &b| a.checked_mul(b))
         .ok_or_else(|| bad("shape overflows"))?;
     let data = &bytes[start + hlen..];
-    if data.len() != count * width {
+    if count.checked_mul(width) != Some(data.len()) {
         return Err(bad(&format!(
             "header says {count} values of {width} bytes but the file holds {} bytes of data",
             data.len()

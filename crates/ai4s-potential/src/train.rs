@@ -113,7 +113,7 @@ impl TaskConfig for DeepPotConfig {
 
     fn validate(&self) -> Result<()> {
         ensure(
-            !self.training_data.trim().is_empty(),
+            self.training_data.split(',').any(|s| !s.trim().is_empty()),
             "training_data",
             || "needs at least one DeePMD directory or .xyz file".into(),
         )?;
@@ -750,10 +750,50 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> 
             format!("not a model description: {}", e.message()),
         )
     })?;
+    check_meta(&meta).map_err(|m| Error::data(&meta_path, None, m))?;
     let model = DeepPot::new(&meta.net, &meta.env.sel, device)
         .try_load_file(path)
         .map_err(|e| Error::data(path, None, format!("cannot load the weights ({e:?}); was it written by `ai4s run deep-potential` with the sizes in {}?", meta_path.display())))?;
     Ok((model, meta))
+}
+
+/// Sizes in a model description that a network could be built from (not garbage that would
+/// exhaust memory).
+fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
+    meta.env.validate().map_err(|e| e.to_string())?;
+    let widths = |w: &[usize]| !w.is_empty() && w.iter().all(|&x| (1..=4096).contains(&x));
+    let n = meta.type_map.len();
+    let checks = [
+        (
+            widths(&meta.net.neuron),
+            "net.neuron: widths must be 1..=4096",
+        ),
+        (
+            widths(&meta.net.fitting_neuron),
+            "net.fitting_neuron: widths must be 1..=4096",
+        ),
+        (
+            meta.net.axis_neuron >= 1
+                && meta
+                    .net
+                    .neuron
+                    .last()
+                    .is_some_and(|&m| meta.net.axis_neuron <= m),
+            "net.axis_neuron must be between 1 and the last embedding width",
+        ),
+        (
+            n >= 1
+                && meta.env.sel.len() == n
+                && meta.bias.len() == n
+                && meta.stats.davg.len() == n
+                && meta.stats.dstd.len() == n,
+            "type_map, env.sel, bias and stats must have one entry per type",
+        ),
+    ];
+    match checks.iter().find(|c| !c.0) {
+        Some((_, m)) => Err(format!("not a valid model description: {m}")),
+        None => Ok(()),
+    }
 }
 
 /// Evaluates a saved model on systems (like `dp test`): errors per system.
@@ -802,4 +842,31 @@ pub fn test_model(
         out.push((p, idx.len(), errors(&prepared, &idx, &pred)));
     }
     Ok(out)
+}
+
+/// Trains a model with `cfg` as a nested run of the `deep-potential` task writing into `dir`
+/// (`model.bpk`, `model.toml`, `config.toml`, `metrics.csv`, figures), on the device of `ctx`
+/// with `seed`, without a progress display of its own. Returns the path of the weights and the
+/// task's report (test-set errors when `cfg.test_data` is set).
+pub fn train_into(
+    cfg: &DeepPotConfig,
+    dir: &Path,
+    ctx: &RunContext,
+    seed: u64,
+) -> Result<(PathBuf, Report)> {
+    cfg.validate()?;
+    let mut sub = RunContext::new(
+        ctx.device.clone(),
+        ctx.backend,
+        seed,
+        dir.to_path_buf(),
+        ctx.quick,
+        ai4s_core::progress::ProgressMode::Quiet,
+    )?;
+    let text = toml::to_string_pretty(cfg)
+        .map_err(|e| Error::Runtime(format!("serialising the training config: {e}")))?;
+    sub.write_file("config.toml", text.as_bytes())?;
+    let report = DeepPotential.run(cfg, &mut sub)?;
+    sub.metrics.write(&sub.path("metrics.csv"))?;
+    Ok((sub.path("model.bpk"), report))
 }

@@ -134,6 +134,17 @@ pub fn read(path: &Path) -> Result<System> {
         if n == 0 {
             return Err(err(k, "frame with 0 atoms".into()));
         }
+        // Checked before anything is sized by `n`, so a garbage count cannot exhaust memory.
+        let available = lines.len().saturating_sub(k + 2);
+        if n > available {
+            return Err(err(
+                lines.len().saturating_sub(1),
+                format!(
+                    "file ends inside frame {}: expected {n} atom lines, found {available}",
+                    frames.len() + 1
+                ),
+            ));
+        }
         let comment = lines
             .get(k + 1)
             .ok_or_else(|| err(k + 1, "missing the comment line".into()))?;
@@ -153,7 +164,7 @@ pub fn read(path: &Path) -> Result<System> {
                 format!("Properties `{props}` is not a list of name:type:count triples"),
             ));
         }
-        let mut col = 0;
+        let mut col: usize = 0;
         let (mut c_species, mut c_pos, mut c_force) = (None, None, None);
         for t in fields.chunks(3) {
             let count: usize = t[2].parse().map_err(|_| {
@@ -162,13 +173,34 @@ pub fn read(path: &Path) -> Result<System> {
                     format!("Properties count `{}` is not a number", t[2]),
                 )
             })?;
-            match t[0].to_ascii_lowercase().as_str() {
-                "species" => c_species = Some(col),
-                "pos" | "positions" => c_pos = Some(col),
-                "forces" | "ref_forces" | "force" => c_force = Some(col),
-                _ => {}
+            let name = t[0].to_ascii_lowercase();
+            let want = match name.as_str() {
+                "species" => Some((&mut c_species, 1)),
+                "pos" | "positions" => Some((&mut c_pos, 3)),
+                "forces" | "ref_forces" | "force" => Some((&mut c_force, 3)),
+                _ => None,
+            };
+            if let Some((slot, width)) = want {
+                if count != width {
+                    return Err(err(
+                        k + 1,
+                        format!(
+                            "Properties column `{}` has {count} entries, expected {width}",
+                            t[0]
+                        ),
+                    ));
+                }
+                *slot = Some(col);
             }
-            col += count;
+            col = col
+                .checked_add(count)
+                .filter(|&c| c <= 10_000)
+                .ok_or_else(|| {
+                    err(
+                        k + 1,
+                        format!("Properties `{props}` declares more than 10000 columns"),
+                    )
+                })?;
         }
         let (c_species, c_pos) = match (c_species, c_pos) {
             (Some(s), Some(p)) => (s, p),
@@ -276,6 +308,6 @@ pub fn read(path: &Path) -> Result<System> {
         types,
         frames,
     };
-    system.validate(path)?;
+    system.validate_input(path)?;
     Ok(system)
 }

@@ -90,6 +90,26 @@ pub fn load_policy(weights: &Path, device: &Device) -> Result<(Mlp, PolicyMeta)>
             format!("not a policy description ({e}); expected the .json written next to the .bpk"),
         )
     })?;
+    let env = meta.env.make(0);
+    if meta.obs_dim != env.obs_dim()
+        || meta.n_actions != env.n_actions()
+        || meta.hidden.len() > 16
+        || meta.hidden.iter().any(|&w| !(1..=4096).contains(&w))
+    {
+        return Err(Error::data(
+            &mp,
+            None,
+            format!(
+                "not a valid policy description: {} expects obs_dim {} and n_actions {} (got {} and {}), and hidden widths 1..=4096 in at most 16 layers (got {:?})",
+                meta.env.name(),
+                env.obs_dim(),
+                env.n_actions(),
+                meta.obs_dim,
+                meta.n_actions,
+                meta.hidden
+            ),
+        ));
+    }
     let net = MlpConfig {
         hidden: meta.hidden.clone(),
         activation: meta.activation,

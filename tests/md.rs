@@ -1,0 +1,581 @@
+//! Molecular dynamics: velocity Verlet conserves energy, Langevin holds the temperature,
+//! trajectories round-trip through extended XYZ, and a model-driven MD step uses exactly the
+//! forces the Deep Potential predicts. (Its own test binary: the device is configured for f64.)
+
+use ai4s::core::burn::tensor::Device;
+use ai4s::core::device::{Backend, Precision, make_device};
+use ai4s::potential::cell::{Cell, FCC, V3, cubic_crystal, diamond};
+use ai4s::potential::env::{self, EnvSpec};
+use ai4s::potential::forcefield::{DeepPotForceField, ForceField};
+use ai4s::potential::frames::{Frame, System};
+use ai4s::potential::integrate::{self, Ensemble, MdOptions, MdState, Record, Trajectory};
+use ai4s::potential::lj::LennardJones;
+use ai4s::potential::md::{ACCEL, SI_MASS};
+use ai4s::potential::model::{DeepPot, NetSpec, batch};
+use ai4s::potential::sw::StillingerWeber;
+use ai4s::potential::train::ModelMeta;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::path::Path;
+
+fn f64_device() -> Device {
+    make_device(Backend::Flex, Precision::F64, 11).expect("f64 flex device")
+}
+
+fn argon() -> (Vec<V3>, Cell, Vec<f64>) {
+    let (pos, cell) = cubic_crystal(&FCC, 5.26, 3);
+    let masses = vec![39.948; pos.len()];
+    (pos, cell, masses)
+}
+
+#[test]
+fn velocity_verlet_conserves_energy_for_lennard_jones() {
+    let (pos, cell, masses) = argon();
+    let mut lj = LennardJones::default();
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut state = MdState::new(&mut lj, pos, cell, masses, 60.0, &mut rng).expect("start");
+    let opts = MdOptions {
+        dt: 1.0,
+        ensemble: Ensemble::Nve,
+        steps: 1000,
+        thermo_every: 1,
+        traj_every: 0,
+    };
+    let mut rec = Record::default();
+    integrate::run(&mut state, &mut lj, &opts, &mut rng, &mut rec, None, |_| {
+        Ok(())
+    })
+    .expect("md");
+    let e0 = rec.thermo.rows[0].total;
+    let rel = rec.thermo.max_energy_deviation() / e0.abs();
+    assert_eq!(rec.thermo.rows.len(), 1001);
+    assert!(rel < 1e-4, "relative energy deviation {rel:e}");
+    // The kinetic energy really moved: the test is not vacuous.
+    let ke: Vec<f64> = rec.thermo.rows.iter().map(|r| r.kinetic).collect();
+    let spread =
+        ke.iter().copied().fold(f64::MIN, f64::max) - ke.iter().copied().fold(f64::MAX, f64::min);
+    assert!(
+        spread > 100.0 * rec.thermo.max_energy_deviation(),
+        "kinetic spread {spread}"
+    );
+    // Halving the time step shrinks the energy error about fourfold (second order).
+    let (pos, cell, masses) = argon();
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut half = MdState::new(&mut lj, pos, cell, masses, 60.0, &mut rng).expect("start");
+    let mut rec_half = Record::default();
+    let opts_half = MdOptions {
+        dt: 0.5,
+        steps: 2000,
+        ..opts
+    };
+    integrate::run(
+        &mut half,
+        &mut lj,
+        &opts_half,
+        &mut rng,
+        &mut rec_half,
+        None,
+        |_| Ok(()),
+    )
+    .expect("md");
+    let ratio = rec.thermo.max_energy_deviation() / rec_half.thermo.max_energy_deviation();
+    assert!(ratio > 3.0 && ratio < 5.5, "error ratio for dt/2: {ratio}");
+}
+
+#[test]
+fn langevin_holds_the_target_temperature() {
+    let (pos, cell) = diamond(5.431, 2);
+    let mut sw = StillingerWeber::default();
+    let mut rng = StdRng::seed_from_u64(5);
+    let masses = vec![SI_MASS; pos.len()];
+    let mut state = MdState::new(&mut sw, pos, cell, masses, 900.0, &mut rng).expect("start");
+    let ensemble = Ensemble::Langevin {
+        temperature: 900.0,
+        friction: 0.02,
+    };
+    let warm = MdOptions {
+        dt: 1.0,
+        ensemble,
+        steps: 300,
+        thermo_every: 0,
+        traj_every: 0,
+    };
+    let mut rec = Record::default();
+    integrate::run(&mut state, &mut sw, &warm, &mut rng, &mut rec, None, |_| {
+        Ok(())
+    })
+    .expect("warm");
+    let sample = MdOptions {
+        steps: 1000,
+        thermo_every: 5,
+        ..warm
+    };
+    integrate::run(
+        &mut state,
+        &mut sw,
+        &sample,
+        &mut rng,
+        &mut rec,
+        None,
+        |_| Ok(()),
+    )
+    .expect("md");
+    let t = rec.thermo.mean_temperature();
+    assert!((t - 900.0).abs() < 60.0, "mean temperature {t} K");
+}
+
+#[test]
+fn trajectory_and_thermo_round_trip() {
+    let (pos, cell, masses) = argon();
+    let mut lj = LennardJones::default();
+    let mut rng = StdRng::seed_from_u64(2);
+    let mut state = MdState::new(&mut lj, pos, cell, masses, 80.0, &mut rng).expect("start");
+    let n = state.pos.len();
+    let mut rec = Record {
+        trajectory: Some(Trajectory::new(vec!["Ar".into()], vec![0; n])),
+        ..Record::default()
+    };
+    let opts = MdOptions {
+        dt: 2.0,
+        ensemble: Ensemble::Nve,
+        steps: 20,
+        thermo_every: 5,
+        traj_every: 5,
+    };
+    integrate::run(&mut state, &mut lj, &opts, &mut rng, &mut rec, None, |_| {
+        Ok(())
+    })
+    .expect("md");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("traj.xyz");
+    let traj = rec.trajectory.expect("recorded");
+    assert_eq!(traj.frames.len(), 4);
+    traj.write(&path).expect("write");
+    let back = ai4s::potential::xyz::read(&path).expect("read back");
+    assert_eq!(back.type_map, vec!["Ar".to_string()]);
+    assert_eq!(back.frames.len(), traj.frames.len());
+    for (a, b) in traj.frames.iter().zip(&back.frames) {
+        let close = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-9);
+        assert!(close(a.cell.h.as_flattened(), b.cell.h.as_flattened()));
+        assert!(close(a.pos.as_flattened(), b.pos.as_flattened()));
+        let (fa, fb) = (a.forces.as_ref().expect("f"), b.forces.as_ref().expect("f"));
+        assert!(close(fa.as_flattened(), fb.as_flattened()));
+        assert!((a.energy.expect("e") - b.energy.expect("e")).abs() < 1e-9);
+    }
+    // The thermo CSV has the documented header and one row per record.
+    let csv = rec.thermo.to_csv();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("step,time_fs,potential_energy,kinetic_energy,total_energy,temperature")
+    );
+    assert_eq!(lines.count(), 5);
+}
+
+fn rattled_diamond() -> (Vec<V3>, Cell) {
+    let (pos, cell) = diamond(5.43, 2);
+    let pos = pos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let t = i as f64 + 1.0;
+            [
+                r[0] + 0.1 * (1.3 * t).sin(),
+                r[1] + 0.1 * (2.1 * t).cos(),
+                r[2] + 0.1 * (0.7 * t).sin(),
+            ]
+        })
+        .collect();
+    (pos, cell)
+}
+
+fn small_model(device: &Device) -> (DeepPot, ModelMeta) {
+    let (pos, cell) = rattled_diamond();
+    let spec = EnvSpec {
+        rcut: 4.5,
+        rcut_smth: 1.0,
+        sel: vec![40],
+    };
+    let sys = System {
+        type_map: vec!["Si".into()],
+        types: vec![0; pos.len()],
+        frames: vec![Frame {
+            cell,
+            pos,
+            energy: None,
+            forces: None,
+            virial: None,
+        }],
+    };
+    let stats = env::stats(&spec, &[(&sys, Path::new("x"))], 1).expect("stats");
+    let net = NetSpec {
+        neuron: vec![4, 8],
+        axis_neuron: 4,
+        fitting_neuron: vec![12, 12],
+    };
+    let model = DeepPot::new(&net, &spec.sel, device);
+    let meta = ModelMeta {
+        type_map: vec!["Si".into()],
+        env: spec,
+        net,
+        stats,
+        bias: vec![-4.6],
+    };
+    (model, meta)
+}
+
+/// Energy and forces of the model on one configuration, straight from `predict`.
+fn direct(
+    model: &DeepPot,
+    meta: &ModelMeta,
+    pos: &[V3],
+    cell: Cell,
+    device: &Device,
+) -> (f64, Vec<f64>) {
+    let sys = System {
+        type_map: meta.type_map.clone(),
+        types: vec![0; pos.len()],
+        frames: vec![Frame {
+            cell,
+            pos: pos.to_vec(),
+            energy: None,
+            forces: None,
+            virial: None,
+        }],
+    };
+    let data = env::build(&meta.env, &meta.stats, &sys, Path::new("x")).expect("env");
+    let p = model.predict(&batch(&data, &[0], &sys.types, 1, &meta.bias, device));
+    let e = p.energy.into_data().try_into_vec_as::<f64>().expect("f64")[0];
+    let f = p.forces.into_data().try_into_vec_as::<f64>().expect("f64");
+    (e, f)
+}
+
+#[test]
+fn model_driven_md_step_uses_the_model_prediction() {
+    let device = f64_device();
+    let (model, meta) = small_model(&device);
+    let (pos, cell) = rattled_diamond();
+    let n = pos.len();
+    let mut ff =
+        DeepPotForceField::new(model.clone(), meta.clone(), vec![0; n], device.clone(), 0.6)
+            .expect("force field");
+
+    // The force call equals the prediction it wraps.
+    let labels = ff.compute(&pos, &cell).expect("labels");
+    let (e, f) = direct(&model, &meta, &pos, cell, &device);
+    assert!(
+        (labels.energy - e).abs() < 1e-10,
+        "{} vs {e}",
+        labels.energy
+    );
+    let worst = labels
+        .forces
+        .as_flattened()
+        .iter()
+        .zip(&f)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-10, "force mismatch {worst}");
+
+    // One velocity Verlet step moves atoms by v dt + F dt^2 / 2m and ends on the model's forces
+    // at the new positions.
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut state =
+        MdState::new(&mut ff, pos, cell, vec![SI_MASS; n], 600.0, &mut rng).expect("start");
+    let before = state.clone();
+    let dt = 1.0;
+    integrate::step(&mut state, &mut ff, dt, Ensemble::Nve, &mut rng).expect("step");
+    for i in 0..n {
+        for a in 0..3 {
+            let expect = before.pos[i][a]
+                + dt * before.vel[i][a]
+                + 0.5 * dt * dt * ACCEL / SI_MASS * before.labels.forces[i][a];
+            assert!((state.pos[i][a] - expect).abs() < 1e-12);
+        }
+    }
+    let (e, f) = direct(&model, &meta, &state.pos, cell, &device);
+    assert!((state.labels.energy - e).abs() < 1e-10);
+    assert!(
+        state
+            .labels
+            .forces
+            .as_flattened()
+            .iter()
+            .zip(&f)
+            .all(|(a, b)| (a - b).abs() < 1e-10)
+    );
+
+    // Many steps later, with the Verlet list reused and rebuilt, forces still equal a fresh
+    // prediction and the model conserves energy.
+    let opts = MdOptions {
+        dt,
+        ensemble: Ensemble::Nve,
+        steps: 200,
+        thermo_every: 1,
+        traj_every: 0,
+    };
+    let mut rec = Record::default();
+    integrate::run(&mut state, &mut ff, &opts, &mut rng, &mut rec, None, |_| {
+        Ok(())
+    })
+    .expect("md");
+    assert!(
+        ff.rebuilds() >= 2 && ff.rebuilds() < 150,
+        "{} rebuilds",
+        ff.rebuilds()
+    );
+    let (e, f) = direct(&model, &meta, &state.pos, cell, &device);
+    assert!((state.labels.energy - e).abs() < 1e-9);
+    let worst = state
+        .labels
+        .forces
+        .as_flattened()
+        .iter()
+        .zip(&f)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-9, "force mismatch after 200 steps {worst}");
+    let ke_spread = rec
+        .thermo
+        .rows
+        .iter()
+        .map(|r| r.kinetic)
+        .fold(f64::MIN, f64::max)
+        - rec
+            .thermo
+            .rows
+            .iter()
+            .map(|r| r.kinetic)
+            .fold(f64::MAX, f64::min);
+    let dev = rec.thermo.max_energy_deviation();
+    assert!(
+        dev < 1e-3 * ke_spread,
+        "energy deviation {dev} vs kinetic spread {ke_spread}"
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let device = f64_device();
+    let (model, meta) = small_model(&device);
+    let (pos, cell) = rattled_diamond();
+    let mut ff = DeepPotForceField::new(
+        model.clone(),
+        meta.clone(),
+        vec![0; 10],
+        device.clone(),
+        0.5,
+    )
+    .expect("force field");
+    let e = ff
+        .compute(&pos, &cell)
+        .expect_err("wrong atom count")
+        .to_string();
+    assert!(e.contains("64 positions") && e.contains("10 atoms"), "{e}");
+    let e = DeepPotForceField::new(model, meta, vec![0; 64], device, -1.0)
+        .err()
+        .expect("negative skin")
+        .to_string();
+    assert!(e.contains("skin"), "{e}");
+    let mut lj = LennardJones::default();
+    let mut rng = StdRng::seed_from_u64(0);
+    let e = MdState::new(&mut lj, pos.clone(), cell, vec![1.0; 3], 300.0, &mut rng)
+        .expect_err("wrong masses")
+        .to_string();
+    assert!(e.contains("masses"), "{e}");
+    let mut state = MdState::new(&mut lj, pos, cell, vec![28.0; 64], 300.0, &mut rng).expect("ok");
+    let bad = MdOptions {
+        dt: -1.0,
+        ensemble: Ensemble::Nve,
+        steps: 1,
+        thermo_every: 0,
+        traj_every: 0,
+    };
+    let e = integrate::run(
+        &mut state,
+        &mut lj,
+        &bad,
+        &mut rng,
+        &mut Record::default(),
+        None,
+        |_| Ok(()),
+    )
+    .expect_err("negative dt")
+    .to_string();
+    assert!(e.contains("dt"), "{e}");
+}
+
+fn ai4s(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ai4s"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run the ai4s binary")
+}
+
+#[test]
+fn md_validate_runs_end_to_end_on_a_tiny_setting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("mdv");
+    let o = ai4s(&[
+        "run",
+        "md-validate",
+        "--quick",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--set",
+        "train.numb_steps=30",
+        "--set",
+        "train.disp_freq=30",
+        "--set",
+        "nve_steps=6",
+        "--set",
+        "nve_temperatures=[300.0]",
+        "--set",
+        "nvt_equilibration=2",
+        "--set",
+        "nvt_steps=4",
+        "--set",
+        "sample_every=2",
+        "--set",
+        "lattice_points=3",
+        "--set",
+        "model_sizes=[64, 128]",
+        "--set",
+        "reference_sizes=[64]",
+        "--set",
+        "cost_steps=1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(out.join("summary.json")).expect("summary");
+    for key in [
+        "drift_model_300K",
+        "drift_reference_300K",
+        "rdf_overlap",
+        "adf_overlap",
+        "eos_energy_rmse_per_atom",
+        "model_ms_per_step_128",
+        "cost_slope_model",
+    ] {
+        assert!(summary.contains(&format!("\"{key}\"")), "{key} missing");
+    }
+    for f in [
+        "nve_model_300K.csv",
+        "nve_reference_300K.csv",
+        "nvt_model.xyz",
+        "rdf.svg",
+        "bond_angles.png",
+        "equation_of_state.csv",
+        "cost.svg",
+        "train/model.bpk",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // The model trajectory is readable extended XYZ with two sampled frames.
+    let traj = ai4s::potential::xyz::read(&out.join("nvt_model.xyz")).expect("xyz");
+    assert_eq!(traj.frames.len(), 2);
+    let thermo = std::fs::read_to_string(out.join("nve_model_300K.csv")).expect("thermo");
+    assert_eq!(thermo.lines().count(), 1 + 7);
+}
+
+#[test]
+fn md_tasks_refuse_bad_settings_naming_the_field() {
+    for (task, set, field) in [
+        ("md-validate", "natoms=100", "natoms"),
+        ("md-validate", "model_sizes=[64, 65]", "model_sizes"),
+        ("md-validate", "dt=-1.0", "dt"),
+        ("active-learning", "trust_hi=0.01", "trust_lo"),
+        ("active-learning", "models=1", "models"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("bad");
+        let o = ai4s(&[
+            "run",
+            task,
+            "--quick",
+            "--quiet",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--set",
+            set,
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{task} {set}: {err}");
+        assert!(err.contains(field), "{task} {set}: {err}");
+    }
+}
+
+#[test]
+fn active_learning_labels_selected_frames_with_the_reference() {
+    use ai4s::potential::labeller::Labeller;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("al");
+    let o = ai4s(&[
+        "run",
+        "active-learning",
+        "--quick",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--set",
+        "train.numb_steps=20",
+        "--set",
+        "train.disp_freq=20",
+        "--set",
+        "explore_steps=10",
+        "--set",
+        "explore_every=5",
+        "--set",
+        "trust_lo=0.0",
+        "--set",
+        "trust_hi=1000.0",
+        "--set",
+        "max_select=1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = std::fs::read_to_string(out.join("iterations.csv")).expect("iterations");
+    assert_eq!(table.lines().count(), 1 + 2);
+    // Iteration 0 met two frames, all inside the window; one was labelled and joined the data.
+    let row: Vec<&str> = table.lines().nth(1).expect("row 0").split(',').collect();
+    assert_eq!(row[1], "6");
+    assert_eq!(&row[6..10], &["0", "2", "0", "1"]);
+    let added = ai4s::potential::xyz::read(&out.join("data/iter_01.xyz")).expect("labelled");
+    assert_eq!(added.frames.len(), 1);
+    let f = &added.frames[0];
+    let tb = ai4s::potential::tb::TightBinding::default()
+        .compute(&f.pos, &f.cell)
+        .expect("tb");
+    assert!((f.energy.expect("energy") - tb.energy).abs() < 1e-6);
+    for name in [
+        "test_error.svg",
+        "model_deviation.png",
+        "iter_01/model_1/model.bpk",
+    ] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+}
+
+#[test]
+fn model_energy_is_continuous_where_a_neighbour_crosses_the_cutoff() {
+    // An empty neighbour slot must read exactly like a neighbour at rcut; otherwise the energy
+    // jumps whenever a pair crosses the cutoff and MD cannot conserve energy.
+    let device = f64_device();
+    let (model, meta) = small_model(&device);
+    let rc = meta.env.rcut;
+    let mut ff = DeepPotForceField::new(model, meta, vec![0; 2], device, 0.0).expect("ff");
+    let cell = Cell::orthorhombic(20.0, 20.0, 20.0);
+    let energy = |ff: &mut DeepPotForceField, d: f64| {
+        ff.compute(&[[1.0, 1.0, 1.0], [1.0 + d, 1.0, 1.0]], &cell)
+            .expect("labels")
+            .energy
+    };
+    let inside = energy(&mut ff, rc - 1e-7);
+    let outside = energy(&mut ff, rc + 1e-7);
+    let near = energy(&mut ff, rc - 0.3);
+    assert!((inside - outside).abs() < 1e-9, "jump {}", inside - outside);
+    assert!(
+        (near - outside).abs() > 1e-9,
+        "the pair must interact inside rcut"
+    );
+}
