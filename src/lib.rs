@@ -28,6 +28,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::HeatPinn),
         Box::new(ai4s_science::VariationalMonteCarlo),
         Box::new(ai4s_science::BayesOpt),
+        Box::new(ai4s_science::Transits),
+        Box::new(ai4s_science::AlloySearch),
         // unsupervised (classical)
         Box::new(ai4s_unsupervised::KMeansTask),
         Box::new(ai4s_unsupervised::GmmTask),

@@ -6,15 +6,21 @@
 //! - [`pinn`]: PDE solving — a physics-informed network for the heat equation.
 //! - [`bayesopt`]: the lab loop — Bayesian optimisation of experiments.
 //! - [`vmc`]: quantum — variational Monte Carlo with a neural wavefunction.
+//! - [`transits`]: astronomy — planetary transits in light curves, 1-D CNN vs box least squares.
+//! - [`alloy`]: materials — ground-state ordering of a binary alloy, annealing vs enumeration.
 
+pub mod alloy;
 pub mod automata;
 pub mod bayesopt;
 pub mod lorenz;
 pub mod pinn;
+pub mod transits;
 pub mod vmc;
 
+pub use alloy::AlloySearch;
 pub use automata::CellularAutomata;
 pub use bayesopt::BayesOpt;
 pub use lorenz::LorenzForecast;
 pub use pinn::HeatPinn;
+pub use transits::Transits;
 pub use vmc::VariationalMonteCarlo;
