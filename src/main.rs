@@ -118,8 +118,35 @@ enum PotentialCommand {
         /// DeePMD system directories or extended XYZ files, comma-separated.
         #[arg(long)]
         data: String,
+        /// Evaluate in float64 (as DeePMD-kit's float64 models do) instead of float32.
+        #[arg(long)]
+        f64: bool,
+        /// Also write per-frame predictions to PREFIX.e.out, PREFIX.f.out and PREFIX.v.out
+        /// (the layout of `dp test -d PREFIX`).
+        #[arg(long)]
+        detail: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Export a trained model to DeePMD-kit's native model document (`dp convert-backend
+    /// model.yaml model.pth` then makes it a model for `dp test`, ASE and LAMMPS).
+    Export {
+        /// The `model.bpk` written by `ai4s run deep-potential` (with `model.toml` beside it).
+        #[arg(long)]
+        model: PathBuf,
+        /// Output document (`.yaml`; JSON content, which is YAML).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a DeePMD-kit model document (`dp convert-backend model.pb model.yaml`) as ai4s
+    /// weights (`model.bpk` and `model.toml` in DIR).
+    Import {
+        /// DeePMD-kit model document (`.yaml` or `.json`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -269,13 +296,20 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 PotentialCommand::Test {
                     model,
                     data,
+                    f64,
+                    detail,
                     common,
                 },
         } => {
             use ai4s::core::device::{make_device, resolve_backend};
             let backend = resolve_backend(common.device.as_deref())?;
-            let device = make_device(backend, Precision::F32, common.seed.unwrap_or(42))?;
-            let results = ai4s::potential::train::test_model(&model, &data, &device)?;
+            let precision = if f64 { Precision::F64 } else { Precision::F32 };
+            let device = make_device(backend, precision, common.seed.unwrap_or(42))?;
+            let preds = ai4s::potential::train::predict_model(&model, &data, &device)?;
+            if let Some(prefix) = detail {
+                ai4s::potential::dpmodel::write_detail(&prefix, &preds)?;
+            }
+            let results = preds.into_iter().map(|p| (p.path, p.frames, p.errors));
             println!(
                 "{:<40} {:>7} {:>14} {:>14} {:>12} {:>12} {:>14}",
                 "system", "frames", "E rmse/atom", "E mae/atom", "F rmse", "F mae", "W rmse/atom"
@@ -294,6 +328,22 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 );
             }
             println!("units: eV/atom, eV/A, eV/atom");
+        }
+        Command::Potential {
+            action: PotentialCommand::Export { model, out },
+        } => {
+            let device = ai4s::core::device::make_device(Backend::Flex, Precision::F64, 42)?;
+            let (m, meta) = ai4s::potential::train::load_model(&model, &device)?;
+            ai4s::potential::dpmodel::export_file(&m, &meta, &out)?;
+            println!("wrote {}", out.display());
+        }
+        Command::Potential {
+            action: PotentialCommand::Import { model, out },
+        } => {
+            let device = ai4s::core::device::make_device(Backend::Flex, Precision::F64, 42)?;
+            let (m, meta) = ai4s::potential::dpmodel::import_file(&model, &device)?;
+            let bpk = ai4s::potential::dpmodel::save_native(&m, &meta, &out)?;
+            println!("wrote {}", bpk.display());
         }
         Command::Map { out, only, common } => {
             let mut tasks = ai4s::registry();

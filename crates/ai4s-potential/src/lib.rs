@@ -10,6 +10,7 @@
 //!   [`md_task`]: the `md-validate` task; [`active`]: the `active-learning` task (DP-GEN style).
 //! - [`env`], [`model`], [`train`]: the se_e2_a descriptor, the Deep Potential with its force path, DeePMD-style training.
 //! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
+//! - [`dpmodel`]: export to and import from DeePMD-kit's native (v3) model document.
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
 #![allow(clippy::needless_range_loop)]
@@ -18,6 +19,7 @@ pub mod active;
 pub mod analysis;
 pub mod cell;
 pub mod deepmd;
+pub mod dpmodel;
 pub mod env;
 pub mod forcefield;
 pub mod frames;

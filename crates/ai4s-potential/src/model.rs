@@ -4,7 +4,10 @@
 //! (`Nc x M1`, one net per neighbour type, applied to the first column `s~` of `R`),
 //! `T = R^T G / Nc`, `T< = T[:, :M2]` (`M2 = axis_neuron`), descriptor `D = T^T T<`, atomic
 //! energy `E_i = F_t(D) + bias_t` with one fitting net per centre type. Hidden layers follow
-//! DeePMD's rule `y = r(x) + tanh(x W + b)` with `r(x) = x` (same width), `[x, x]` (doubling) or 0.
+//! DeePMD-kit's rule `y = r(x) + idt * tanh(x W + b)` with `r(x) = x` (same width), `[x, x]`
+//! (doubling) or 0, and `idt` a trainable timestep vector on the layers that have one
+//! (`resnet_dt`, initialised `N(0.1, 0.001)` as DeePMD-kit does), else 1. The embedding nets are
+//! one per neighbour type (`type_one_side`) or one per (centre, neighbour) type pair.
 //!
 //! burn has first-order autodiff only, so the forces `F = -dE/dr` are computed inside the graph
 //! by hand-written vector-Jacobian products (DeePMD's ProdForce): `Lambda = dE/dD` by a reverse
@@ -15,9 +18,11 @@
 //! `W = -sum r_ij (outer) g_ij`. A single `backward()` of a loss on E, F and W then trains the
 //! weights on forces.
 
-use ai4s_core::burn::module::Module;
+use ai4s_core::Result;
+use ai4s_core::burn::module::{Module, Param};
 use ai4s_core::burn::nn::{Linear, LinearConfig};
-use ai4s_core::burn::tensor::{Device, IndexingUpdateOp, Int, Tensor};
+use ai4s_core::burn::tensor::{Device, Distribution, IndexingUpdateOp, Int, Tensor, TensorData};
+use ai4s_core::tensor::to_vec;
 use serde::{Deserialize, Serialize};
 
 /// Network sizes with DeePMD's field names.
@@ -32,10 +37,65 @@ pub struct NetSpec {
     pub fitting_neuron: Vec<usize>,
 }
 
-/// One tanh MLP with DeePMD's residual rule.
+/// How the networks are laid out beyond their sizes, with DeePMD-kit's meaning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetLayout {
+    /// One embedding net per neighbour type (`true`) or one per (centre, neighbour) type pair
+    /// (`false`), DeePMD's `type_one_side`.
+    pub type_one_side: bool,
+    /// Which embedding layers carry a trainable timestep vector `idt` (DeePMD `use_timestep`);
+    /// empty: none.
+    pub embedding_idt: Vec<bool>,
+    /// Which fitting-net hidden layers carry `idt`; empty: none.
+    pub fitting_idt: Vec<bool>,
+}
+
+impl Default for NetLayout {
+    fn default() -> Self {
+        NetLayout {
+            type_one_side: true,
+            embedding_idt: Vec::new(),
+            fitting_idt: Vec::new(),
+        }
+    }
+}
+
+impl NetLayout {
+    /// DeePMD-kit's fitting net with `resnet_dt`: every hidden layer that keeps its width
+    /// (a residual layer) carries `idt`, as the TensorFlow backend builds and serialises it.
+    pub fn resnet_dt_fitting(spec: &NetSpec) -> NetLayout {
+        let mut widths = vec![spec.neuron.last().copied().unwrap_or(1) * spec.axis_neuron];
+        widths.extend(&spec.fitting_neuron);
+        NetLayout {
+            fitting_idt: widths.windows(2).map(|w| w[0] == w[1]).collect(),
+            ..NetLayout::default()
+        }
+    }
+}
+
+/// One layer of a [`ResNet`] as plain arrays: `w` (`[in, out]`, row-major), `b` (`[out]`) and
+/// the optional timestep vector `idt` (`[out]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerArrays {
+    /// Input width.
+    pub d_in: usize,
+    /// Output width.
+    pub d_out: usize,
+    /// Weights, `d_in x d_out`, row-major.
+    pub w: Vec<f64>,
+    /// Bias, `d_out`.
+    pub b: Vec<f64>,
+    /// Timestep vector, `d_out`, if the layer has one.
+    pub idt: Option<Vec<f64>>,
+}
+
+/// One tanh MLP with DeePMD's residual rule `y = r(x) + idt * tanh(x W + b)` (`idt = 1` for a
+/// layer without a timestep vector).
 #[derive(Module, Debug)]
 pub struct ResNet {
     layers: Vec<Linear>,
+    idt: Vec<Option<Param<Tensor<1>>>>,
 }
 
 fn residual(x: Tensor<2>, w_in: usize, w_out: usize) -> Option<Tensor<2>> {
@@ -48,14 +108,82 @@ fn residual(x: Tensor<2>, w_in: usize, w_out: usize) -> Option<Tensor<2>> {
     }
 }
 
+fn tensor_from<const D: usize>(v: Vec<f64>, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
 impl ResNet {
-    fn new(widths: &[usize], device: &Device) -> ResNet {
+    /// Fresh layers of `widths`; layer `k` gets a timestep vector `idt ~ N(0.1, 0.001)` (DeePMD's
+    /// initialisation) when `idt[k]` is set.
+    fn new(widths: &[usize], idt: &[bool], device: &Device) -> ResNet {
         ResNet {
             layers: widths
                 .windows(2)
                 .map(|w| LinearConfig::new(w[0], w[1]).init(device))
                 .collect(),
+            idt: widths
+                .windows(2)
+                .enumerate()
+                .map(|(k, w)| {
+                    idt.get(k).copied().unwrap_or(false).then(|| {
+                        Param::from_tensor(Tensor::random(
+                            [w[1]],
+                            Distribution::Normal(0.1, 0.001),
+                            device,
+                        ))
+                    })
+                })
+                .collect(),
         }
+    }
+
+    /// A network with the given weights.
+    pub fn from_arrays(layers: &[LayerArrays], device: &Device) -> ResNet {
+        ResNet {
+            layers: layers
+                .iter()
+                .map(|l| Linear {
+                    weight: Param::from_tensor(tensor_from(l.w.clone(), [l.d_in, l.d_out], device)),
+                    bias: Some(Param::from_tensor(tensor_from(
+                        l.b.clone(),
+                        [l.d_out],
+                        device,
+                    ))),
+                })
+                .collect(),
+            idt: layers
+                .iter()
+                .map(|l| {
+                    l.idt
+                        .as_ref()
+                        .map(|v| Param::from_tensor(tensor_from(v.clone(), [l.d_out], device)))
+                })
+                .collect(),
+        }
+    }
+
+    /// The weights as plain arrays.
+    pub fn to_arrays(&self) -> Result<Vec<LayerArrays>> {
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(k, layer)| {
+                let (d_in, d_out) = Self::dims(layer);
+                Ok(LayerArrays {
+                    d_in,
+                    d_out,
+                    w: to_vec(layer.weight.val())?,
+                    b: match &layer.bias {
+                        Some(b) => to_vec(b.val())?,
+                        None => vec![0.0; d_out],
+                    },
+                    idt: match self.idt.get(k).and_then(|t| t.as_ref()) {
+                        Some(t) => Some(to_vec(t.val())?),
+                        None => None,
+                    },
+                })
+            })
+            .collect()
     }
 
     fn dims(layer: &Linear) -> (usize, usize) {
@@ -63,14 +191,30 @@ impl ResNet {
         (d[0], d[1])
     }
 
+    /// `tanh(x W + b)` and the factor `idt` (if any) that scales it.
+    fn layer(&self, k: usize, h: Tensor<2>) -> (Tensor<2>, Option<Tensor<2>>) {
+        let t = self.layers[k].forward(h).tanh();
+        let scale = self
+            .idt
+            .get(k)
+            .and_then(|p| p.as_ref())
+            .map(|p| p.val().unsqueeze_dim::<2>(0));
+        (t, scale)
+    }
+
     /// Forward pass of `x` and of its derivative along a scalar input (`xp = dx/ds`).
     fn forward_tangent(&self, x: Tensor<2>, xp: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let (mut h, mut hp) = (x, xp);
-        for layer in &self.layers {
+        for (k, layer) in self.layers.iter().enumerate() {
             let (i, o) = Self::dims(layer);
-            let t = layer.forward(h.clone()).tanh();
+            let (t, scale) = self.layer(k, h.clone());
             let dt = (t.clone() * t.clone()).neg() + 1.0;
-            let tp = dt * hp.clone().matmul(layer.weight.val());
+            let mut tp = dt * hp.clone().matmul(layer.weight.val());
+            let mut t = t;
+            if let Some(s) = scale {
+                t = t * s.clone();
+                tp = tp * s;
+            }
             (h, hp) = match (residual(h, i, o), residual(hp, i, o)) {
                 (Some(r), Some(rp)) => (t + r, tp + rp),
                 _ => (t, tp),
@@ -79,14 +223,18 @@ impl ResNet {
         (h, hp)
     }
 
-    /// Forward pass keeping what the reverse pass needs.
-    fn forward_saved(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
+    /// Forward pass keeping what the reverse pass needs: per layer `tanh(.)` and its scale.
+    fn forward_saved(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Saved>) {
         let mut saved = Vec::with_capacity(self.layers.len());
         let mut h = x;
-        for layer in &self.layers {
+        for (k, layer) in self.layers.iter().enumerate() {
             let (i, o) = Self::dims(layer);
-            let t = layer.forward(h.clone()).tanh();
-            saved.push(t.clone());
+            let (t, scale) = self.layer(k, h.clone());
+            saved.push((t.clone(), scale.clone()));
+            let t = match scale {
+                Some(s) => t * s,
+                None => t,
+            };
             h = match residual(h, i, o) {
                 Some(r) => t + r,
                 None => t,
@@ -96,10 +244,13 @@ impl ResNet {
     }
 
     /// Vector-Jacobian product: `dy` at the output to `dx` at the input.
-    fn backward(&self, saved: &[Tensor<2>], mut dy: Tensor<2>) -> Tensor<2> {
-        for (layer, t) in self.layers.iter().zip(saved).rev() {
+    fn backward(&self, saved: &[Saved], mut dy: Tensor<2>) -> Tensor<2> {
+        for (layer, (t, scale)) in self.layers.iter().zip(saved).rev() {
             let (i, o) = Self::dims(layer);
-            let dz = dy.clone() * ((t.clone() * t.clone()).neg() + 1.0);
+            let mut dz = dy.clone() * ((t.clone() * t.clone()).neg() + 1.0);
+            if let Some(s) = scale {
+                dz = dz * s.clone();
+            }
             let dx = dz.matmul(layer.weight.val().transpose());
             dy = if i == o {
                 dx + dy
@@ -112,6 +263,9 @@ impl ResNet {
         dy
     }
 }
+
+/// What a layer's reverse pass needs: `tanh(x W + b)` and the `idt` scale, if any.
+type Saved = (Tensor<2>, Option<Tensor<2>>);
 
 /// Energy, forces and virial of a batch of frames.
 pub struct Prediction {
@@ -135,6 +289,8 @@ pub struct DeepPot {
     m1: usize,
     #[module(skip)]
     m2: usize,
+    #[module(skip)]
+    layout: NetLayout,
 }
 
 /// Batch inputs on the device (see [`crate::env::EnvData`]).
@@ -156,8 +312,19 @@ pub struct EnvTensors {
 }
 
 impl DeepPot {
-    /// A fresh model for `ntypes` types with neighbour slots `sel`.
+    /// A fresh model for `ntypes` types with neighbour slots `sel`: one embedding net per
+    /// neighbour type, no timestep vectors.
     pub fn new(spec: &NetSpec, sel: &[usize], device: &Device) -> DeepPot {
+        DeepPot::with_layout(spec, sel, &NetLayout::default(), device)
+    }
+
+    /// A fresh model with the network layout `layout`.
+    pub fn with_layout(
+        spec: &NetSpec,
+        sel: &[usize],
+        layout: &NetLayout,
+        device: &Device,
+    ) -> DeepPot {
         let ntypes = sel.len();
         let m1 = *spec.neuron.last().unwrap_or(&1);
         let mut ew = vec![1];
@@ -165,22 +332,121 @@ impl DeepPot {
         let mut fw = vec![m1 * spec.axis_neuron];
         fw.extend(&spec.fitting_neuron);
         let last = *fw.last().unwrap_or(&1);
+        let n_embed = if layout.type_one_side {
+            ntypes
+        } else {
+            ntypes * ntypes
+        };
         DeepPot {
-            embed: (0..ntypes).map(|_| ResNet::new(&ew, device)).collect(),
-            fit: (0..ntypes).map(|_| ResNet::new(&fw, device)).collect(),
+            embed: (0..n_embed)
+                .map(|_| ResNet::new(&ew, &layout.embedding_idt, device))
+                .collect(),
+            fit: (0..ntypes)
+                .map(|_| ResNet::new(&fw, &layout.fitting_idt, device))
+                .collect(),
             out: (0..ntypes)
                 .map(|_| LinearConfig::new(last, 1).init(device))
                 .collect(),
             sel: sel.to_vec(),
             m1,
             m2: spec.axis_neuron,
+            layout: layout.clone(),
         }
+    }
+
+    /// A model from its networks: `embed` holds one net per neighbour type (`type_one_side`)
+    /// or one per (centre `i`, neighbour `j`) pair at index `i + j * ntypes` (DeePMD's order);
+    /// `fit[t]` and `out[t]` are the hidden layers and the linear output layer of type `t`.
+    pub fn from_parts(
+        embed: Vec<ResNet>,
+        fit: Vec<ResNet>,
+        out: Vec<LayerArrays>,
+        sel: &[usize],
+        axis_neuron: usize,
+        type_one_side: bool,
+        device: &Device,
+    ) -> DeepPot {
+        let m1 = embed
+            .first()
+            .and_then(|e| e.layers.last())
+            .map_or(1, |l| ResNet::dims(l).1);
+        let flags = |nets: &[ResNet]| {
+            nets.first()
+                .map(|n| n.idt.iter().map(Option::is_some).collect())
+                .unwrap_or_default()
+        };
+        let layout = NetLayout {
+            type_one_side,
+            embedding_idt: flags(&embed),
+            fitting_idt: flags(&fit),
+        };
+        DeepPot {
+            embed,
+            fit,
+            out: ResNet::from_arrays(&out, device).layers,
+            sel: sel.to_vec(),
+            m1,
+            m2: axis_neuron,
+            layout,
+        }
+    }
+
+    /// The same model with its parameters created anew on `device` in the device's float
+    /// precision (weights saved in float32 then evaluate in float64, and vice versa).
+    pub fn on_device(&self, device: &Device) -> Result<DeepPot> {
+        let nets = |v: &[ResNet]| -> Result<Vec<ResNet>> {
+            v.iter()
+                .map(|n| Ok(ResNet::from_arrays(&n.to_arrays()?, device)))
+                .collect()
+        };
+        Ok(DeepPot {
+            embed: nets(&self.embed)?,
+            fit: nets(&self.fit)?,
+            out: (0..self.out.len())
+                .map(|t| self.output_layer(t))
+                .collect::<Result<Vec<_>>>()
+                .map(|o| ResNet::from_arrays(&o, device).layers)?,
+            sel: self.sel.clone(),
+            m1: self.m1,
+            m2: self.m2,
+            layout: self.layout.clone(),
+        })
+    }
+
+    /// The network layout.
+    pub fn layout(&self) -> &NetLayout {
+        &self.layout
+    }
+
+    /// Neighbour slots per type.
+    pub fn sel(&self) -> &[usize] {
+        &self.sel
+    }
+
+    /// The embedding nets (see [`DeepPot::from_parts`] for their order).
+    pub fn embedding_nets(&self) -> &[ResNet] {
+        &self.embed
+    }
+
+    /// The fitting nets' hidden layers, per centre type.
+    pub fn fitting_nets(&self) -> &[ResNet] {
+        &self.fit
+    }
+
+    /// The linear output layer of the fitting net of type `t` as arrays.
+    pub fn output_layer(&self, t: usize) -> Result<LayerArrays> {
+        let layer = ResNet {
+            layers: vec![self.out[t].clone()],
+            idt: vec![None],
+        };
+        Ok(layer.to_arrays()?.remove(0))
     }
 
     /// Embedding `G`, its derivative `G'` along `s~`, `T`, `T<` and the flattened descriptor
     /// `D` for normalised rows `[A, Nc, 4]`.
-    fn descriptor(&self, rows: &Tensor<3>) -> Descriptor {
+    fn descriptor(&self, rows: &Tensor<3>, type_mask: &[Tensor<2>]) -> Descriptor {
         let [a, nc, _] = rows.dims();
+        let ntypes = self.sel.len();
         let device = rows.device();
         let mut gs = Vec::new();
         let mut gps = Vec::new();
@@ -191,9 +457,25 @@ impl DeepPot {
                 .narrow(1, start, s)
                 .narrow(2, 0, 1)
                 .reshape([a * s, 1]);
-            let (g, gp) = self.embed[t].forward_tangent(s_col, Tensor::ones([a * s, 1], &device));
-            gs.push(g.reshape([a, s, self.m1]));
-            gps.push(gp.reshape([a, s, self.m1]));
+            let ones = Tensor::ones([a * s, 1], &device);
+            let (g, gp) = if self.layout.type_one_side {
+                let (g, gp) = self.embed[t].forward_tangent(s_col, ones);
+                (g.reshape([a, s, self.m1]), gp.reshape([a, s, self.m1]))
+            } else {
+                // One net per (centre ti, neighbour t) pair, selected by the centre's type.
+                let mut g = Tensor::<3>::zeros([a, s, self.m1], &device);
+                let mut gp = Tensor::<3>::zeros([a, s, self.m1], &device);
+                for (ti, mask) in type_mask.iter().enumerate() {
+                    let (gi, gpi) =
+                        self.embed[ti + t * ntypes].forward_tangent(s_col.clone(), ones.clone());
+                    let m = mask.clone().reshape([a, 1, 1]);
+                    g = g + gi.reshape([a, s, self.m1]) * m.clone();
+                    gp = gp + gpi.reshape([a, s, self.m1]) * m;
+                }
+                (g, gp)
+            };
+            gs.push(g);
+            gps.push(gp);
             start += s;
         }
         let g = Tensor::cat(gs, 1);
@@ -219,7 +501,7 @@ impl DeepPot {
         let (m1, m2) = (self.m1, self.m2);
         let device = env.rows.device();
         let inv = 1.0 / nc as f64;
-        let Descriptor { g, gp, t, tl, d } = self.descriptor(&env.rows);
+        let Descriptor { g, gp, t, tl, d } = self.descriptor(&env.rows, &env.type_mask);
         // Atomic energies and dE/dD per centre type.
         let mut e_atom = env.bias.clone();
         let mut d_d = Tensor::<2>::zeros([a, m1 * m2], &device);
@@ -273,7 +555,7 @@ impl DeepPot {
     /// Total energies only (no force path), for checks against autodiff.
     pub fn energy_from_rows(&self, rows: Tensor<3>, env: &EnvTensors) -> Tensor<2> {
         let a = rows.dims()[0];
-        let d = self.descriptor(&rows).d;
+        let d = self.descriptor(&rows, &env.type_mask).d;
         let mut e = env.bias.clone();
         for (ty, mask) in env.type_mask.iter().enumerate() {
             e = e + self.out[ty].forward(self.fit[ty].forward_saved(d.clone()).0) * mask.clone();

@@ -11,7 +11,7 @@
 use crate::deepmd;
 use crate::env::{self, EnvData, EnvSpec, EnvStats};
 use crate::frames::System;
-use crate::model::{DeepPot, NetSpec, Prediction, batch};
+use crate::model::{DeepPot, NetLayout, NetSpec, Prediction, batch};
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
@@ -45,6 +45,9 @@ pub struct DeepPotConfig {
     pub axis_neuron: usize,
     /// Fitting net widths.
     pub fitting_neuron: Vec<usize>,
+    /// Fitting-net residual layers carry a trainable timestep vector `idt` (DeePMD-kit's
+    /// `fitting_net.resnet_dt`, default true).
+    pub resnet_dt: bool,
     /// Optimiser steps.
     pub numb_steps: usize,
     /// Frames per step.
@@ -83,6 +86,7 @@ impl Default for DeepPotConfig {
             neuron: vec![16, 32, 64],
             axis_neuron: 12,
             fitting_neuron: vec![100, 100, 100],
+            resnet_dt: true,
             numb_steps: 20000,
             batch_size: 1,
             start_lr: 5e-3,
@@ -94,8 +98,8 @@ impl Default for DeepPotConfig {
             limit_pref_e: 4.0,
             start_pref_f: 1000.0,
             limit_pref_f: 1.0,
-            start_pref_v: 0.0,
-            limit_pref_v: 0.0,
+            start_pref_v: 0.1,
+            limit_pref_v: 1.0,
             disp_freq: 100,
         }
     }
@@ -515,7 +519,12 @@ impl Task for DeepPotential {
         };
         let ad = ctx.device.clone().autodiff();
         ad.seed(ctx.seed);
-        let mut model = DeepPot::new(&net, &cfg.sel, &ad);
+        let layout = if cfg.resnet_dt {
+            NetLayout::resnet_dt_fitting(&net)
+        } else {
+            NetLayout::default()
+        };
+        let mut model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0xd9);
         let mut bar = ctx.progress("deep-potential", cfg.numb_steps as u64);
@@ -727,20 +736,51 @@ impl Task for DeepPotential {
             stats,
             bias,
         };
-        let json = meta_toml(&meta)?;
-        ctx.write_file("model.toml", json.as_bytes())?;
+        let text = meta_toml(&meta, model.layout())?;
+        ctx.write_file("model.toml", text.as_bytes())?;
         ctx.save_module("model.bpk", &model)?;
         Ok(report)
     }
 }
 
-fn meta_toml(meta: &ModelMeta) -> Result<String> {
-    toml::to_string_pretty(meta)
-        .map_err(|e| Error::Runtime(format!("serialising model metadata: {e}")))
+/// The network layout, kept in `model.toml` as a `[layout]` table after the [`ModelMeta`]
+/// (files without it describe the original layout: one embedding net per neighbour type, no
+/// timestep vectors).
+#[derive(Serialize, Deserialize)]
+struct LayoutTable {
+    #[serde(default)]
+    layout: NetLayout,
 }
 
-/// Loads a model saved by the `deep-potential` task (`model.bpk` with `model.toml` beside it).
+/// `model.toml`: the [`ModelMeta`] followed by the `[layout]` table.
+pub fn meta_toml(meta: &ModelMeta, layout: &NetLayout) -> Result<String> {
+    let err = |e: toml::ser::Error| Error::Runtime(format!("serialising model metadata: {e}"));
+    let mut text = toml::to_string_pretty(meta).map_err(err)?;
+    text.push('\n');
+    text.push_str(
+        &toml::to_string_pretty(&LayoutTable {
+            layout: layout.clone(),
+        })
+        .map_err(err)?,
+    );
+    Ok(text)
+}
+
+/// Whether `path` names a DeePMD-kit model document (`.yaml`, `.yml` or `.json`) rather than
+/// ai4s weights.
+pub fn is_deepmd_document(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Loads a model saved by the `deep-potential` task (`model.bpk` with `model.toml` beside it),
+/// or a DeePMD-kit model document (`.yaml`/`.json`, see [`crate::dpmodel`]).
 pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> {
+    if is_deepmd_document(path) {
+        return crate::dpmodel::import_file(path, device);
+    }
     let meta_path = path.with_extension("toml");
     let text = ai4s_core::io::read_to_string(&meta_path)?;
     let meta: ModelMeta = toml::from_str(&text).map_err(|e| {
@@ -750,16 +790,27 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> 
             format!("not a model description: {}", e.message()),
         )
     })?;
+    let layout = toml::from_str::<LayoutTable>(&text)
+        .map_err(|e| Error::data(&meta_path, None, format!("[layout]: {}", e.message())))?
+        .layout;
     check_meta(&meta).map_err(|m| Error::data(&meta_path, None, m))?;
-    let model = DeepPot::new(&meta.net, &meta.env.sel, device)
+    ai4s_core::error::ensure(
+        layout.embedding_idt.len() <= meta.net.neuron.len()
+            && layout.fitting_idt.len() <= meta.net.fitting_neuron.len(),
+        "layout",
+        || "has more timestep flags than the networks have layers".into(),
+    )?;
+    let model = DeepPot::with_layout(&meta.net, &meta.env.sel, &layout, device)
         .try_load_file(path)
         .map_err(|e| Error::data(path, None, format!("cannot load the weights ({e:?}); was it written by `ai4s run deep-potential` with the sizes in {}?", meta_path.display())))?;
+    // The record keeps the precision it was saved in; evaluate in the device's.
+    let model = model.on_device(device)?;
     Ok((model, meta))
 }
 
 /// Sizes in a model description that a network could be built from (not garbage that would
 /// exhaust memory).
-fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
+pub(crate) fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
     meta.env.validate().map_err(|e| e.to_string())?;
     let widths = |w: &[usize]| !w.is_empty() && w.iter().all(|&x| (1..=4096).contains(&x));
     let n = meta.type_map.len();
@@ -802,6 +853,41 @@ pub fn test_model(
     data: &str,
     device: &Device,
 ) -> Result<Vec<(PathBuf, usize, Errors)>> {
+    Ok(predict_model(model_path, data, device)?
+        .into_iter()
+        .map(|p| (p.path, p.frames, p.errors))
+        .collect())
+}
+
+/// A saved model's predictions on one system, with its labels (like `dp test -d`).
+#[derive(Clone, Debug)]
+pub struct SystemPrediction {
+    /// The system's path.
+    pub path: PathBuf,
+    /// Frames.
+    pub frames: usize,
+    /// Errors against the labels.
+    pub errors: Errors,
+    /// Predicted energies, one per frame (eV).
+    pub energy: Vec<f64>,
+    /// Predicted forces, `3 x natoms` per frame (eV/A).
+    pub forces: Vec<f64>,
+    /// Predicted virials, 9 per frame (eV).
+    pub virial: Vec<f64>,
+    /// Reference energies.
+    pub ref_energy: Vec<f64>,
+    /// Reference forces.
+    pub ref_forces: Vec<f64>,
+    /// Reference virials, if labelled.
+    pub ref_virial: Option<Vec<f64>>,
+}
+
+/// Evaluates a saved model (ai4s weights or a DeePMD-kit document) on systems.
+pub fn predict_model(
+    model_path: &Path,
+    data: &str,
+    device: &Device,
+) -> Result<Vec<SystemPrediction>> {
     let (model, meta) = load_model(model_path, device)?;
     let mut out = Vec::new();
     for (s, p) in read_systems(data)? {
@@ -839,7 +925,18 @@ pub fn test_model(
             &meta.bias,
             device,
         )?;
-        out.push((p, idx.len(), errors(&prepared, &idx, &pred)));
+        let errors = errors(&prepared, &idx, &pred);
+        out.push(SystemPrediction {
+            path: p,
+            frames: idx.len(),
+            errors,
+            energy: pred.0,
+            forces: pred.1,
+            virial: pred.2,
+            ref_energy: prepared.targets.energy,
+            ref_forces: prepared.targets.forces,
+            ref_virial: prepared.targets.virial,
+        });
     }
     Ok(out)
 }
