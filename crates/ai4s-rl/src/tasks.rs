@@ -259,55 +259,69 @@ fn band(curves: &[Vec<(usize, f64)>], total: usize, bins: usize) -> Vec<Series> 
     ]
 }
 
-/// Configuration of [`PpoTask`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PpoTaskConfig {
-    /// Environment: cartpole, mountaincar, gridworld or design.
-    pub env: EnvKind,
-    /// Environment steps of training per seed.
-    pub total_steps: usize,
-    /// Independent training runs (seeds `seed`, `seed + 1`, ...).
-    pub seeds: usize,
-    /// Greedy evaluation episodes per trained policy.
-    pub eval_episodes: usize,
-    /// Mean evaluation return that counts as solved (CartPole-v1: 475).
-    pub solved_return: f64,
-    /// Evaluate this saved policy (`policy_seed<k>.bpk` of an earlier run) instead of training.
-    pub load: String,
-    /// PPO hyper-parameters.
-    pub ppo: PpoConfig,
+/// Defines an agent task's configuration: the shared [`AgentRun`] fields at the top level (so
+/// `--set env=...` works and errors name the field) plus the agent's own hyper-parameters.
+macro_rules! agent_task_config {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $cfg:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            /// Environment: cartpole, mountaincar, gridworld or design.
+            pub env: EnvKind,
+            /// Environment steps of training per seed.
+            pub total_steps: usize,
+            /// Independent training runs (seeds `seed`, `seed + 1`, ...).
+            pub seeds: usize,
+            /// Greedy evaluation episodes per trained policy.
+            pub eval_episodes: usize,
+            /// Mean evaluation return that counts as solved (CartPole-v1: 475).
+            pub solved_return: f64,
+            /// Evaluate this saved policy (`policy_seed<k>.bpk` of an earlier run) instead of
+            /// training.
+            pub load: String,
+            /// The agent's hyper-parameters.
+            pub $field: $cfg,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::with(AgentRun::default(), <$cfg>::default())
+            }
+        }
+
+        impl $name {
+            fn with(r: AgentRun, $field: $cfg) -> Self {
+                $name {
+                    env: r.env,
+                    total_steps: r.total_steps,
+                    seeds: r.seeds,
+                    eval_episodes: r.eval_episodes,
+                    solved_return: r.solved_return,
+                    load: r.load,
+                    $field,
+                }
+            }
+
+            fn run(&self) -> AgentRun {
+                AgentRun {
+                    env: self.env,
+                    total_steps: self.total_steps,
+                    seeds: self.seeds,
+                    eval_episodes: self.eval_episodes,
+                    solved_return: self.solved_return,
+                    load: self.load.clone(),
+                }
+            }
+        }
+    };
 }
 
-impl Default for PpoTaskConfig {
-    fn default() -> Self {
-        PpoTaskConfig::with(AgentRun::default(), PpoConfig::default())
-    }
-}
-
-impl PpoTaskConfig {
-    fn with(r: AgentRun, ppo: PpoConfig) -> Self {
-        PpoTaskConfig {
-            env: r.env,
-            total_steps: r.total_steps,
-            seeds: r.seeds,
-            eval_episodes: r.eval_episodes,
-            solved_return: r.solved_return,
-            load: r.load,
-            ppo,
-        }
-    }
-    fn run(&self) -> AgentRun {
-        AgentRun {
-            env: self.env,
-            total_steps: self.total_steps,
-            seeds: self.seeds,
-            eval_episodes: self.eval_episodes,
-            solved_return: self.solved_return,
-            load: self.load.clone(),
-        }
-    }
-}
+agent_task_config!(
+    /// Configuration of [`PpoTask`].
+    PpoTaskConfig,
+    ppo: PpoConfig
+);
 
 impl TaskConfig for PpoTaskConfig {
     fn quick() -> Self {
@@ -360,55 +374,11 @@ impl Task for PpoTask {
     }
 }
 
-/// Configuration of [`DqnTask`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DqnTaskConfig {
-    /// Environment: cartpole, mountaincar, gridworld or design.
-    pub env: EnvKind,
-    /// Environment steps of training per seed.
-    pub total_steps: usize,
-    /// Independent training runs (seeds `seed`, `seed + 1`, ...).
-    pub seeds: usize,
-    /// Greedy evaluation episodes per trained policy.
-    pub eval_episodes: usize,
-    /// Mean evaluation return that counts as solved (CartPole-v1: 475).
-    pub solved_return: f64,
-    /// Evaluate this saved policy (`policy_seed<k>.bpk` of an earlier run) instead of training.
-    pub load: String,
-    /// DQN hyper-parameters.
-    pub dqn: DqnConfig,
-}
-
-impl Default for DqnTaskConfig {
-    fn default() -> Self {
-        DqnTaskConfig::with(AgentRun::default(), DqnConfig::default())
-    }
-}
-
-impl DqnTaskConfig {
-    fn with(r: AgentRun, dqn: DqnConfig) -> Self {
-        DqnTaskConfig {
-            env: r.env,
-            total_steps: r.total_steps,
-            seeds: r.seeds,
-            eval_episodes: r.eval_episodes,
-            solved_return: r.solved_return,
-            load: r.load,
-            dqn,
-        }
-    }
-    fn run(&self) -> AgentRun {
-        AgentRun {
-            env: self.env,
-            total_steps: self.total_steps,
-            seeds: self.seeds,
-            eval_episodes: self.eval_episodes,
-            solved_return: self.solved_return,
-            load: self.load.clone(),
-        }
-    }
-}
+agent_task_config!(
+    /// Configuration of [`DqnTask`].
+    DqnTaskConfig,
+    dqn: DqnConfig
+);
 
 impl TaskConfig for DqnTaskConfig {
     fn quick() -> Self {
