@@ -181,17 +181,36 @@ pub fn optimizer_step<M: Module>(
     label: &str,
     step: usize,
 ) -> Result<(M, f64)> {
+    let value = finite_loss(&loss, lr, step, label, || format!("step {step}"))?;
+    Ok((apply(optim, model, loss, lr), value))
+}
+
+/// The value of a batch loss, or [`Error::Diverged`] naming `label`, `step` and where (`at`)
+/// when it is not finite.
+fn finite_loss(
+    loss: &Tensor<1>,
+    lr: f64,
+    step: usize,
+    label: &str,
+    at: impl FnOnce() -> String,
+) -> Result<f64> {
     let value: f64 = crate::tensor::to_vec(loss.clone())?[0];
-    if !value.is_finite() {
-        return Err(Error::Diverged {
-            step,
-            message: format!(
-                "{label}: training loss is {value} at step {step}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf"
-            ),
-        });
+    if value.is_finite() {
+        return Ok(value);
     }
+    Err(Error::Diverged {
+        step,
+        message: format!(
+            "{label}: training loss is {value} at {}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf",
+            at()
+        ),
+    })
+}
+
+/// Back-propagates `loss` and takes one optimiser step.
+fn apply<M: Module>(optim: &mut ModuleOptimizer, model: M, loss: Tensor<1>, lr: f64) -> M {
     let grads = GradientsParams::from_grads(loss.backward(), &model);
-    Ok((optim.step(lr, model, grads), value))
+    optim.step(lr, model, grads)
 }
 
 /// Trains `model` with `optim` on `objective`, logging each epoch to the run's metrics and
@@ -252,17 +271,9 @@ fn fit_seeded<M: Module>(
         let mut batches = 0usize;
         for (b, batch) in order.chunks(settings.batch_size).enumerate() {
             let loss = objective.loss(&model, batch);
-            let value: f64 = crate::tensor::to_vec(loss.clone())?[0];
-            if !value.is_finite() {
-                return Err(Error::Diverged {
-                    step: epoch + 1,
-                    message: format!(
-                        "{label}: training loss is {value} at epoch {}, batch {}; lower the learning rate (now {lr:.3e}) or check the inputs for NaN/inf",
-                        epoch + 1,
-                        b + 1
-                    ),
-                });
-            }
+            let value = finite_loss(&loss, lr, epoch + 1, label, || {
+                format!("epoch {}, batch {}", epoch + 1, b + 1)
+            })?;
             let start = *first_loss.get_or_insert(value.abs().max(f64::MIN_POSITIVE));
             if value > BLOW_UP * start {
                 return Err(Error::Diverged {
@@ -274,8 +285,7 @@ fn fit_seeded<M: Module>(
                     ),
                 });
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
+            model = apply(optim, model, loss, lr);
             sum += value;
             batches += 1;
         }

@@ -13,11 +13,12 @@ use crate::env::{self, EnvData, EnvSpec, EnvStats};
 use crate::frames::System;
 use crate::model::{DeepPot, NetLayout, NetSpec, Prediction, batch};
 use ai4s_core::burn::module::Module;
-use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
+use ai4s_core::burn::optim::AdamConfig;
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor::to_vec as values;
+use ai4s_core::train::optimizer_step;
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -576,15 +577,15 @@ impl Task for DeepPotential {
                 let dw = (pred.virial - w_ref) / n;
                 loss = loss + (dw.clone() * dw).mean() * pv;
             }
-            let value = values(loss.clone())?[0];
-            if !value.is_finite() {
-                return Err(Error::Diverged {
-                    step: step + 1,
-                    message: format!("loss is {value}; lower start_lr (now {})", cfg.start_lr),
-                });
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
+            model = optimizer_step(
+                &mut optim,
+                model,
+                loss,
+                lr,
+                "deep-potential (start_lr)",
+                step + 1,
+            )?
+            .0;
             bar.inc(1);
             if (step + 1) % cfg.disp_freq == 0 || step + 1 == cfg.numb_steps {
                 let plain = model.valid();
