@@ -152,6 +152,49 @@ pub fn read_file(path: &Path) -> Result<toml::Table> {
     })
 }
 
+/// Reads a JSON file (for `--config FILE.json`).
+pub fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = crate::io::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            path,
+            Some(e.line()),
+            format!("malformed JSON at column {}: {e}", e.column()),
+        )
+    })
+}
+
+/// A JSON object as a TOML table (null values are dropped: TOML has no null).
+pub fn json_to_table(path: &Path, value: serde_json::Value) -> Result<toml::Table> {
+    fn convert(v: serde_json::Value) -> Option<toml::Value> {
+        Some(match v {
+            serde_json::Value::Null => return None,
+            serde_json::Value::Bool(b) => toml::Value::Boolean(b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => toml::Value::Integer(i),
+                None => toml::Value::Float(n.as_f64()?),
+            },
+            serde_json::Value::String(s) => toml::Value::String(s),
+            serde_json::Value::Array(a) => {
+                toml::Value::Array(a.into_iter().filter_map(convert).collect())
+            }
+            serde_json::Value::Object(o) => toml::Value::Table(
+                o.into_iter()
+                    .filter_map(|(k, v)| Some((k, convert(v)?)))
+                    .collect(),
+            ),
+        })
+    }
+    match convert(value) {
+        Some(toml::Value::Table(t)) => Ok(t),
+        _ => Err(Error::data(
+            path,
+            None,
+            "expected a JSON object of config keys at the top level",
+        )),
+    }
+}
+
 /// Merges `over` into `base` recursively (tables merge, other values replace).
 pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {

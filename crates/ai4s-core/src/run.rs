@@ -226,7 +226,14 @@ pub fn effective_table(task: &dyn DynTask, opts: &RunOptions) -> Result<toml::Ta
     let defaults = task.default_table(opts.quick)?;
     let mut table = defaults.clone();
     if let Some(file) = &opts.config_file {
-        let over = crate::config::read_file(file)?;
+        let is_json = file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let over = if is_json {
+            task.json_config(file, crate::config::read_json(file)?)?
+        } else {
+            crate::config::read_file(file)?
+        };
         crate::config::merge(&mut table, over);
     }
     for s in &opts.sets {

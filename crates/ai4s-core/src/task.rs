@@ -13,6 +13,7 @@ use crate::report::Report;
 use crate::run::RunContext;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fmt;
+use std::path::Path;
 
 /// The areas of the AI-for-Science map a task can belong to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -104,6 +105,13 @@ pub trait Task: Send + Sync {
         self.description()
     }
 
+    /// Translates a JSON config file (`--config FILE.json`) into this task's config table.
+    /// The default reads a JSON object with the same keys as the TOML config; a task whose
+    /// users bring another program's input file (DeePMD-kit's `input.json`) overrides it.
+    fn json_config(&self, path: &Path, value: serde_json::Value) -> Result<toml::Table> {
+        crate::config::json_to_table(path, value)
+    }
+
     /// Runs the task with a validated config.
     fn run(&self, config: &Self::Config, ctx: &mut RunContext) -> Result<Report>;
 }
@@ -118,6 +126,8 @@ pub trait DynTask: Send + Sync {
     fn description(&self) -> &'static str;
     /// See [`Task::demonstrates`].
     fn demonstrates(&self) -> &'static str;
+    /// See [`Task::json_config`].
+    fn json_config(&self, path: &Path, value: serde_json::Value) -> Result<toml::Table>;
     /// The default (or quick) config as a TOML table.
     fn default_table(&self, quick: bool) -> Result<toml::Table>;
     /// Deserialises and validates `table`, runs the task, and returns the report and the
@@ -137,6 +147,9 @@ impl<T: Task> DynTask for T {
     }
     fn demonstrates(&self) -> &'static str {
         Task::demonstrates(self)
+    }
+    fn json_config(&self, path: &Path, value: serde_json::Value) -> Result<toml::Table> {
+        Task::json_config(self, path, value)
     }
     fn default_table(&self, quick: bool) -> Result<toml::Table> {
         let cfg = if quick {
