@@ -61,6 +61,13 @@ enum Command {
         /// Small, fast configuration.
         #[arg(long)]
         quick: bool,
+        /// Continue the run in the output directory from its last checkpoint, with its own
+        /// config, seed and device; the result equals an uninterrupted run.
+        #[arg(long)]
+        resume: bool,
+        /// Seconds between checkpoints of training loops (0: after every epoch or step).
+        #[arg(long, value_name = "SECONDS")]
+        checkpoint_every: Option<f64>,
         #[command(flatten)]
         common: Common,
     },
@@ -150,7 +157,26 @@ enum PotentialCommand {
     },
 }
 
+/// Process-wide settings that must be made before any other thread exists.
+#[allow(unsafe_code)]
+fn init_process() {
+    // SAFETY: the first thing `main` does, while the process has a single thread; nothing else
+    // reads or writes the environment or signal dispositions concurrently.
+    unsafe {
+        // Like other command-line tools, stop quietly when the reader of our output goes away
+        // (`ai4s list | head`) instead of failing on a broken pipe.
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // burn restores optimiser state onto `Device::default()`, which would otherwise pick
+        // (and start) a GPU backend; states move to the training device on the next step.
+        #[cfg(feature = "flex")]
+        if std::env::var_os("BURN_DEVICE").is_none() {
+            std::env::set_var("BURN_DEVICE", "flex");
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    init_process();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
@@ -207,6 +233,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             sets,
             out,
             quick,
+            resume,
+            checkpoint_every,
             common,
         } => {
             let t = ai4s::find_task(&task)?;
@@ -218,6 +246,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 device: common.device,
                 seed: common.seed,
                 quiet: common.quiet,
+                resume,
+                checkpoint_every,
             };
             let outcome = ai4s::core::run::run_task(t.as_ref(), &opts)?;
             for m in &outcome.report.metrics {

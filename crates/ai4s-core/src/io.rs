@@ -48,6 +48,10 @@ pub fn produce_atomic(
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::Runtime(format!("writing {}: {msg}", path.display())));
     }
+    // On disk before the rename makes it visible.
+    if let Ok(f) = std::fs::File::open(&tmp) {
+        let _ = f.sync_all();
+    }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io("writing", path, e)
@@ -65,6 +69,25 @@ pub fn temp_path(path: &Path) -> PathBuf {
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
+}
+
+/// Removes the temporary files (`.*.tmp*`, from [`write_atomic`] and [`produce_atomic`]) that
+/// a killed process left under `dir`; the files they were replacing are intact.
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => remove_stale_temps(&e.path()),
+            Ok(t) if t.is_file() && name.starts_with('.') && name.contains(".tmp") => {
+                let _ = std::fs::remove_file(e.path());
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Creates a directory and its parents.

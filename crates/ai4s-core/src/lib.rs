@@ -9,6 +9,7 @@
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
 //!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;

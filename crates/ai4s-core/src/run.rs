@@ -33,6 +33,23 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--resume`: continue the run in the output directory from its last checkpoint.
+    pub resume: bool,
+    /// `--checkpoint-every SECONDS` (default [`DEFAULT_CHECKPOINT_SECONDS`]; 0 = every epoch or step).
+    pub checkpoint_every: Option<f64>,
+}
+
+/// Seconds between checkpoints of a training loop unless `--checkpoint-every` says otherwise.
+pub const DEFAULT_CHECKPOINT_SECONDS: f64 = 60.0;
+
+/// `run.json`: what a run needs to be resumed exactly (its config is `config.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct RunRecord {
+    task: String,
+    seed: u64,
+    quick: bool,
+    device: String,
+    version: String,
 }
 
 /// Everything a running task may use: device, seed, output directory, mode, progress, metrics.
@@ -50,6 +67,9 @@ pub struct RunContext {
     /// Metrics logged during the run (written to `metrics.csv`).
     pub metrics: MetricsLog,
     progress_mode: ProgressMode,
+    checkpoint_every: std::time::Duration,
+    resume: bool,
+    checkpoint_names: std::collections::HashMap<String, usize>,
 }
 
 impl RunContext {
@@ -71,7 +91,44 @@ impl RunContext {
             quick,
             metrics: MetricsLog::default(),
             progress_mode,
+            checkpoint_every: std::time::Duration::from_secs_f64(DEFAULT_CHECKPOINT_SECONDS),
+            resume: false,
+            checkpoint_names: Default::default(),
         })
+    }
+
+    /// Sets how often training loops checkpoint and whether they resume from their checkpoints.
+    pub fn set_checkpoints(&mut self, every: std::time::Duration, resume: bool) {
+        self.checkpoint_every = every;
+        self.resume = resume;
+    }
+
+    /// Whether this run continues from checkpoints (`--resume`).
+    pub fn resuming(&self) -> bool {
+        self.resume
+    }
+
+    /// The checkpoint of the training loop `label`: `checkpoints/<label>` in the output
+    /// directory (`<label>-2`, `-3`, ... for later loops with the same label in this run).
+    pub fn checkpoint(&mut self, label: &str) -> crate::checkpoint::Checkpoint {
+        let base: String = label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let k = self.checkpoint_names.entry(base.clone()).or_insert(0);
+        *k += 1;
+        let name = if *k == 1 { base } else { format!("{base}-{k}") };
+        crate::checkpoint::Checkpoint::new(
+            self.out_dir.join("checkpoints").join(name),
+            self.checkpoint_every,
+            self.resume,
+        )
     }
 
     /// A device on the same backend at another precision (e.g. f64 for numerical checks).
@@ -245,19 +302,49 @@ pub fn effective_table(task: &dyn DynTask, opts: &RunOptions) -> Result<toml::Ta
 
 /// Runs `task` as the command line asked and writes the run directory.
 pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
-    // Everything about the user's input is checked before the device starts.
-    let table = effective_table(task, opts)?;
-    let backend = resolve_backend(opts.device.as_deref())?;
-    let seed = opts.seed.unwrap_or(42);
-    let device = make_device(backend, Precision::F32, seed)?;
     let out_dir = opts
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(task.name()));
+    if opts.resume {
+        return resume_task(task, opts, &out_dir);
+    }
+    // Everything about the user's input is checked before the device starts.
+    let table = effective_table(task, opts)?;
+    let backend = resolve_backend(opts.device.as_deref())?;
+    let seed = opts.seed.unwrap_or(42);
+    let every = checkpoint_interval(opts)?;
+    let device = make_device(backend, Precision::F32, seed)?;
     let fresh = !out_dir.exists();
     crate::io::create_dir(&out_dir)?;
     let lock = DirLock::acquire(&out_dir)?;
-    match run_locked(task, opts, table, backend, seed, device, &out_dir) {
+    // A new run in an old directory: its checkpoints belong to the old run.
+    let old = out_dir.join("checkpoints");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io("removing", &old, e))?;
+    }
+    crate::io::remove_stale_temps(&out_dir);
+    let record = RunRecord {
+        task: task.name().into(),
+        seed,
+        quick: opts.quick,
+        device: backend.name().into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let json = serde_json::to_vec_pretty(&record)
+        .map_err(|e| Error::Runtime(format!("serialising run.json: {e}")))?;
+    crate::io::write_atomic(&out_dir.join("run.json"), &json)?;
+    match run_locked(
+        task,
+        opts.quick,
+        opts.quiet,
+        table,
+        backend,
+        seed,
+        device,
+        (every, false),
+        &out_dir,
+    ) {
         Err(e) if e.exit_code() == 2 && fresh => {
             // Bad input found while running: leave nothing behind but the error message.
             drop(lock);
@@ -268,13 +355,101 @@ pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
     }
 }
 
+fn checkpoint_interval(opts: &RunOptions) -> Result<std::time::Duration> {
+    let s = opts.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_SECONDS);
+    if !((0.0..1e9).contains(&s)) {
+        return Err(Error::config(
+            "--checkpoint-every",
+            format!("must be a number of seconds >= 0, got {s}"),
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
+}
+
+/// `--resume`: the saved config, seed, mode and device of the run in `out_dir`, continued from
+/// its checkpoints.
+fn resume_task(task: &dyn DynTask, opts: &RunOptions, out_dir: &Path) -> Result<RunOutcome> {
+    if opts.config_file.is_some() || !opts.sets.is_empty() {
+        return Err(Error::config(
+            "--resume",
+            "continues with the run's own config.toml; drop --config and --set",
+        ));
+    }
+    let rec_path = out_dir.join("run.json");
+    if !rec_path.exists() {
+        return Err(Error::data(
+            &rec_path,
+            None,
+            "nothing to resume: no run was started in this directory (run without --resume, or give the run's --out)",
+        ));
+    }
+    let text = crate::io::read_to_string(&rec_path)?;
+    let rec: RunRecord = serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            &rec_path,
+            Some(e.line()),
+            format!("malformed run record: {e}"),
+        )
+    })?;
+    if rec.task != task.name() {
+        return Err(Error::config(
+            "--resume",
+            format!(
+                "{} holds a run of `{}`, not `{}`",
+                out_dir.display(),
+                rec.task,
+                task.name()
+            ),
+        ));
+    }
+    if opts.seed.is_some_and(|s| s != rec.seed) || (opts.quick && !rec.quick) {
+        return Err(Error::config(
+            "--resume",
+            format!(
+                "the run used seed {}{}; resume it without --seed/--quick",
+                rec.seed,
+                if rec.quick { " in quick mode" } else { "" }
+            ),
+        ));
+    }
+    let backend = resolve_backend(Some(opts.device.as_deref().unwrap_or(&rec.device)))?;
+    if backend.name() != rec.device {
+        return Err(Error::config(
+            "--device",
+            format!(
+                "the run used `{}`; resuming on another backend would not continue it exactly",
+                rec.device
+            ),
+        ));
+    }
+    let table = crate::config::read_file(&out_dir.join("config.toml"))?;
+    let every = checkpoint_interval(opts)?;
+    let device = make_device(backend, Precision::F32, rec.seed)?;
+    let _lock = DirLock::acquire(out_dir)?;
+    crate::io::remove_stale_temps(out_dir);
+    run_locked(
+        task,
+        rec.quick,
+        opts.quiet,
+        table,
+        backend,
+        rec.seed,
+        device,
+        (every, true),
+        out_dir,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_locked(
     task: &dyn DynTask,
-    opts: &RunOptions,
+    quick: bool,
+    quiet: bool,
     table: toml::Table,
     backend: Backend,
     seed: u64,
     device: Device,
+    (every, resume): (std::time::Duration, bool),
     out_dir: &Path,
 ) -> Result<RunOutcome> {
     let out_dir = out_dir.to_path_buf();
@@ -283,14 +458,16 @@ fn run_locked(
         backend,
         seed,
         out_dir.clone(),
-        opts.quick,
-        ProgressMode::detect(opts.quiet),
+        quick,
+        ProgressMode::detect(quiet),
     )?;
+    ctx.set_checkpoints(every, resume);
     ctx.info(&format!(
-        "running `{}` on {} (seed {seed}{}) -> {}",
+        "{} `{}` on {} (seed {seed}{}) -> {}",
+        if resume { "resuming" } else { "running" },
         task.name(),
         backend,
-        if opts.quick { ", quick" } else { "" },
+        if quick { ", quick" } else { "" },
         out_dir.display()
     ));
     let start = Instant::now();
@@ -316,7 +493,7 @@ fn run_locked(
                 wall_seconds: start.elapsed().as_secs_f64(),
                 device: backend.name().into(),
                 seed,
-                quick: opts.quick,
+                quick,
                 version: env!("CARGO_PKG_VERSION").into(),
                 failure: Some(Failure {
                     kind: kind.into(),
@@ -348,7 +525,7 @@ fn run_locked(
         wall_seconds: wall,
         device: backend.name().into(),
         seed,
-        quick: opts.quick,
+        quick,
         version: env!("CARGO_PKG_VERSION").into(),
         failure: None,
     };

@@ -7,6 +7,7 @@
 //! [`Error::Diverged`] when the loss stops being finite. A task supplies only an [`Objective`]:
 //! how to compute a batch loss and how to score a model on held-out data.
 
+use crate::checkpoint::{TrainRng, rng_position, set_rng_position};
 use crate::error::{Error, Result, ensure};
 use crate::run::RunContext;
 use burn::module::Module;
@@ -14,7 +15,6 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +145,7 @@ pub trait Objective<M> {
 }
 
 /// Statistics of one epoch.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     /// Epoch (1-based).
     pub epoch: usize,
@@ -213,8 +213,26 @@ fn apply<M: Module>(optim: &mut ModuleOptimizer, model: M, loss: Tensor<1>, lr: 
     optim.step(lr, model, grads)
 }
 
+/// What [`fit`] checkpoints besides the weights and the optimiser.
+#[derive(Serialize, Deserialize)]
+struct FitState {
+    /// Epochs completed.
+    epochs_done: usize,
+    /// Position of the shuffling stream after them.
+    rng: String,
+    /// The sample order after the last shuffle (each epoch shuffles the previous order).
+    order: Vec<usize>,
+    history: Vec<EpochStats>,
+    best_epoch: usize,
+    best_val: f64,
+    first_loss: Option<f64>,
+    /// Training ended (all epochs, or early stopping).
+    finished: bool,
+}
+
 /// Trains `model` with `optim` on `objective`, logging each epoch to the run's metrics and
-/// showing progress.
+/// showing progress. The run's checkpoint interval applies: the model, the best model so far,
+/// the optimiser and the loop state are saved, and `--resume` continues from them bit-for-bit.
 pub fn fit<M: Module>(
     model: M,
     optim: &mut ModuleOptimizer,
@@ -256,7 +274,7 @@ fn fit_seeded<M: Module>(
             "{label}: the training set is empty"
         )));
     }
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x0074_7261_696e);
+    let mut rng = TrainRng::seed_from_u64(seed ^ 0x0074_7261_696e);
     let mut order: Vec<usize> = (0..n).collect();
     let mut history = Vec::with_capacity(settings.epochs);
     let mut best: Option<(M, usize, f64)> = None;
@@ -264,7 +282,55 @@ fn fit_seeded<M: Module>(
     let mut bar = ctx
         .as_ref()
         .map(|c| c.progress(label, settings.epochs as u64));
-    for epoch in 0..settings.epochs {
+    let mut ckpt = ctx.as_deref_mut().map(|c| c.checkpoint(label));
+    let mut start = 0;
+    let mut finished = false;
+    if let Some(loaded) = ckpt
+        .as_ref()
+        .map(|c| c.load::<FitState>())
+        .transpose()?
+        .flatten()
+    {
+        let st = &loaded.state;
+        if st.order.len() != n || st.history.len() != st.epochs_done {
+            return Err(Error::Runtime(format!(
+                "{label}: the checkpoint in {} does not match this training set ({} samples, checkpoint {})",
+                ckpt.as_ref()
+                    .map(|c| c.dir().display().to_string())
+                    .unwrap_or_default(),
+                n,
+                st.order.len()
+            )));
+        }
+        model = loaded.model("model", model)?;
+        loaded.optimizer(optim)?;
+        best = Some((
+            loaded.model("best", model.clone())?,
+            st.best_epoch,
+            st.best_val,
+        ));
+        set_rng_position(&mut rng, &st.rng)?;
+        order.clone_from(&st.order);
+        history.clone_from(&st.history);
+        first_loss = st.first_loss;
+        start = st.epochs_done;
+        finished = st.finished;
+        for h in &history {
+            if let Some(c) = ctx.as_deref_mut() {
+                c.log(
+                    h.epoch,
+                    &[("train_loss", h.train_loss), ("val", h.val), ("lr", h.lr)],
+                );
+            }
+            if let Some(b) = bar.as_mut() {
+                b.inc(1);
+            }
+        }
+    }
+    for epoch in start..settings.epochs {
+        if finished {
+            break;
+        }
         let lr = settings.lr_at(epoch);
         order.shuffle(&mut rng);
         let mut sum = 0.0;
@@ -324,7 +390,28 @@ fn fit_seeded<M: Module>(
                 .as_ref()
                 .is_some_and(|b| epoch + 1 - b.1 >= settings.patience)
         {
-            break;
+            finished = true;
+        }
+        finished |= epoch + 1 == settings.epochs;
+        if let (Some(c), Some(b)) = (ckpt.as_mut(), best.as_ref())
+            && (finished || c.due())
+        {
+            let state = FitState {
+                epochs_done: epoch + 1,
+                rng: rng_position(&rng),
+                order: order.clone(),
+                history: history.clone(),
+                best_epoch: b.1,
+                best_val: b.2,
+                first_loss,
+                finished,
+            };
+            c.save(
+                epoch + 1,
+                &[("model", &model), ("best", &b.0)],
+                optim,
+                &state,
+            )?;
         }
     }
     if let Some(b) = bar {

@@ -15,12 +15,13 @@ use crate::model::{DeepPot, NetLayout, NetSpec, Prediction, batch};
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::optim::AdamConfig;
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
+use ai4s_core::checkpoint::{TrainRng, rng_position, set_rng_position};
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor::to_vec as values;
 use ai4s_core::train::optimizer_step;
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -303,7 +304,7 @@ fn predict_all(
 }
 
 /// Error measures of predictions against labels, in DeePMD's units.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Errors {
     /// Energy RMSE per atom (eV).
     pub energy_rmse_per_atom: f64,
@@ -527,11 +528,29 @@ impl Task for DeepPotential {
         };
         let mut model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-        let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0xd9);
+        let mut rng = TrainRng::seed_from_u64(ctx.seed ^ 0xd9);
         let mut bar = ctx.progress("deep-potential", cfg.numb_steps as u64);
         let start = std::time::Instant::now();
-        let mut lcurve: Vec<(usize, Errors, Errors, f64)> = Vec::new();
-        for step in 0..cfg.numb_steps {
+        let mut lcurve: Vec<LcurveRow> = Vec::new();
+        // Checkpoints: weights, Adam state, the frame-drawing stream and the lcurve so far.
+        let mut ckpt = ctx.checkpoint("deep-potential");
+        let mut first_step = 0;
+        let mut seconds_before = 0.0;
+        if let Some(loaded) = ckpt.load::<TrainState>()? {
+            model = loaded.model("model", model)?;
+            loaded.optimizer(&mut optim)?;
+            let st = loaded.state;
+            set_rng_position(&mut rng, &st.rng)?;
+            first_step = st.steps_done.min(cfg.numb_steps);
+            seconds_before = st.train_seconds;
+            for row in &st.lcurve {
+                log_lcurve(ctx, row);
+            }
+            lcurve = st.lcurve;
+            bar.inc(first_step as u64);
+            ctx.info(&format!("resumed after step {first_step}"));
+        }
+        for step in first_step..cfg.numb_steps {
             let lr = cfg.lr(step);
             let frac = lr / cfg.start_lr;
             let pref = |s: f64, l: f64| l + (s - l) * frac;
@@ -603,21 +622,22 @@ impl Task for DeepPotential {
                 let trn = eval(&train, 8)?;
                 let vl = if val.is_empty() { trn } else { eval(&val, 16)? };
                 bar.set_metric("rmse_f_val", vl.force_rmse);
-                lcurve.push((step + 1, vl, trn, lr));
-                ctx.log(
-                    step + 1,
-                    &[
-                        ("rmse_e_val", vl.energy_rmse_per_atom),
-                        ("rmse_e_trn", trn.energy_rmse_per_atom),
-                        ("rmse_f_val", vl.force_rmse),
-                        ("rmse_f_trn", trn.force_rmse),
-                        ("lr", lr),
-                    ],
-                );
+                let row = (step + 1, vl, trn, lr);
+                log_lcurve(ctx, &row);
+                lcurve.push(row);
+            }
+            if ckpt.due() || step + 1 == cfg.numb_steps {
+                let state = TrainState {
+                    steps_done: step + 1,
+                    rng: rng_position(&rng),
+                    lcurve: lcurve.clone(),
+                    train_seconds: seconds_before + start.elapsed().as_secs_f64(),
+                };
+                ckpt.save(step + 1, &[("model", &model)], &optim, &state)?;
             }
         }
         bar.finish();
-        let train_seconds = start.elapsed().as_secs_f64();
+        let train_seconds = seconds_before + start.elapsed().as_secs_f64();
         let model = model.valid();
 
         let mut report = Report::new();
@@ -689,7 +709,7 @@ impl Task for DeepPotential {
         if !virial_seen {
             report.note("virial_rmse_per_atom: null (the test data has no virial)");
         }
-        let curve = |f: fn(&(usize, Errors, Errors, f64)) -> f64, name: &str| {
+        let curve = |f: fn(&LcurveRow) -> f64, name: &str| {
             Series::new(name, lcurve.iter().map(|r| (r.0 as f64, f(r))).collect())
         };
         report.figure(ctx.plot(
@@ -742,6 +762,34 @@ impl Task for DeepPotential {
         ctx.save_module("model.bpk", &model)?;
         Ok(report)
     }
+}
+
+/// One lcurve row: step, validation errors, training errors, learning rate.
+type LcurveRow = (usize, Errors, Errors, f64);
+
+/// What the trainer checkpoints besides the weights and Adam's state.
+#[derive(Serialize, Deserialize)]
+struct TrainState {
+    steps_done: usize,
+    /// Position of the frame-drawing random stream.
+    rng: String,
+    lcurve: Vec<LcurveRow>,
+    /// Training wall time so far (over all sessions of the run).
+    train_seconds: f64,
+}
+
+/// Logs an lcurve row to the run's metrics, with DeePMD's column names.
+fn log_lcurve(ctx: &mut RunContext, (step, vl, trn, lr): &LcurveRow) {
+    ctx.log(
+        *step,
+        &[
+            ("rmse_e_val", vl.energy_rmse_per_atom),
+            ("rmse_e_trn", trn.energy_rmse_per_atom),
+            ("rmse_f_val", vl.force_rmse),
+            ("rmse_f_trn", trn.force_rmse),
+            ("lr", *lr),
+        ],
+    );
 }
 
 /// The network layout, kept in `model.toml` as a `[layout]` table after the [`ModelMeta`]

@@ -1,0 +1,284 @@
+//! Crash safety: runs killed with SIGKILL at random moments leave only complete files, and
+//! `--resume` continues them to the same weights and metrics as an uninterrupted run.
+
+use rand::{Rng, SeedableRng};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ai4s"));
+    c.env_remove("AI4S_DEVICE");
+    c
+}
+
+fn run(args: &[String]) -> Output {
+    bin()
+        .args(args)
+        .output()
+        .expect("the ai4s binary should start")
+}
+
+fn data(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// `ai4s run TASK ARGS --out OUT --quiet` as owned strings.
+fn run_args(task: &str, args: &[&str], out: &Path) -> Vec<String> {
+    let mut v = vec!["run".to_string(), task.to_string()];
+    v.extend(args.iter().map(|s| s.to_string()));
+    v.extend(["--out".into(), out.display().to_string(), "--quiet".into()]);
+    v
+}
+
+/// Every file a killed run left must be whole: the JSON/TOML files parse, and the checkpoint
+/// the `latest` pointer names has its state and weights.
+fn assert_no_torn_files(dir: &Path) {
+    for name in ["run.json", "summary.json"] {
+        let p = dir.join(name);
+        if p.exists() {
+            let text = std::fs::read_to_string(&p).expect("readable");
+            serde_json::from_str::<serde_json::Value>(&text)
+                .unwrap_or_else(|e| panic!("{} is torn: {e}", p.display()));
+        }
+    }
+    let cfg = dir.join("config.toml");
+    if cfg.exists() {
+        std::fs::read_to_string(&cfg)
+            .expect("readable")
+            .parse::<toml::Table>()
+            .unwrap_or_else(|e| panic!("{} is torn: {e}", cfg.display()));
+    }
+    let Ok(loops) = std::fs::read_dir(dir.join("checkpoints")) else {
+        return;
+    };
+    for l in loops.flatten() {
+        let Ok(name) = std::fs::read_to_string(l.path().join("latest")) else {
+            continue; // killed before the first checkpoint of this loop was complete
+        };
+        let ck = l.path().join(name.trim());
+        let state = std::fs::read_to_string(ck.join("state.json"))
+            .unwrap_or_else(|e| panic!("{}: latest checkpoint has no state: {e}", ck.display()));
+        serde_json::from_str::<serde_json::Value>(&state)
+            .unwrap_or_else(|e| panic!("{} torn: {e}", ck.display()));
+        for f in ["model.bpk", "optim.bpk"] {
+            let len = std::fs::metadata(ck.join(f))
+                .unwrap_or_else(|e| panic!("{}/{f} missing: {e}", ck.display()))
+                .len();
+            assert!(len > 0, "{}/{f} is empty", ck.display());
+        }
+    }
+}
+
+/// Runs `task` once uninterrupted, then again under repeated SIGKILLs at random moments, each
+/// time resumed with `--resume`, and returns both run directories.
+fn killed_and_resumed(task: &str, args: &[&str], root: &Path, seed: u64) -> (PathBuf, PathBuf) {
+    let whole = root.join("whole");
+    let t0 = Instant::now();
+    let o = run(&run_args(task, args, &whole));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wall = t0.elapsed().as_secs_f64();
+
+    let killed = root.join("killed");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut kills = 0;
+    let mut first = true;
+    loop {
+        let mut a = if first {
+            run_args(task, args, &killed)
+        } else {
+            vec![
+                "run".into(),
+                task.into(),
+                "--resume".into(),
+                "--out".into(),
+                killed.display().to_string(),
+                "--quiet".into(),
+            ]
+        };
+        a.extend(["--checkpoint-every".into(), "0".into()]);
+        first = false;
+        let mut child = bin()
+            .args(&a)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the ai4s binary should start");
+        let deadline = Duration::from_secs_f64(wall * rng.random_range(0.15..0.9));
+        let t = Instant::now();
+        let finished = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if t.elapsed() >= deadline && kills < 6 {
+                child.kill().expect("SIGKILL");
+                let _ = child.wait();
+                kills += 1;
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_no_torn_files(&killed);
+        if let Some(status) = finished {
+            let out = child.wait_with_output().expect("output");
+            assert!(
+                status.success(),
+                "resumed run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            break;
+        }
+    }
+    assert!(kills >= 1, "the run was never interrupted");
+    (whole, killed)
+}
+
+fn summary_metrics(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    let mut m = s["metrics"].as_object().expect("metrics").clone();
+    // Wall-clock rates differ between runs by nature.
+    m.remove("train_steps_per_second");
+    m.remove("train_seconds");
+    m
+}
+
+#[test]
+fn killed_deep_potential_training_resumes_bit_for_bit() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let train = format!("training_data={}", data("datasets/tb-si-64/train"));
+    let test = format!("test_data={}", data("datasets/tb-si-64/test"));
+    let args = [
+        "--quick",
+        "--set",
+        &train,
+        "--set",
+        &test,
+        "--set",
+        "numb_steps=150",
+        "--set",
+        "disp_freq=25",
+        "--set",
+        "neuron=[8, 16]",
+        "--set",
+        "fitting_neuron=[32, 32]",
+        "--set",
+        "axis_neuron=4",
+    ];
+    let (whole, killed) = killed_and_resumed("deep-potential", &args, d.path(), 11);
+    assert_eq!(summary_metrics(&whole), summary_metrics(&killed));
+    assert_eq!(
+        std::fs::read_to_string(whole.join("metrics.csv")).expect("metrics"),
+        std::fs::read_to_string(killed.join("metrics.csv")).expect("metrics"),
+        "the learning curves differ"
+    );
+    // Same weights: identical predictions for every test frame, in float64.
+    let detail = |dir: &Path| {
+        let prefix = dir.join("pred");
+        let o = run(&[
+            "potential".into(),
+            "test".into(),
+            "--model".into(),
+            dir.join("model.bpk").display().to_string(),
+            "--data".into(),
+            data("datasets/tb-si-64/test"),
+            "--f64".into(),
+            "--detail".into(),
+            prefix.display().to_string(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ["e", "f", "v"].map(|k| {
+            std::fs::read_to_string(dir.join(format!("pred.{k}.out"))).expect("detail file")
+        })
+    };
+    assert_eq!(detail(&whole), detail(&killed));
+}
+
+#[test]
+fn killed_shared_loop_training_resumes_bit_for_bit() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--quick",
+        "--set",
+        "train.epochs=150",
+        "--set",
+        "train.patience=0",
+    ];
+    let (whole, killed) = killed_and_resumed("classification", &args, d.path(), 5);
+    assert_eq!(summary_metrics(&whole), summary_metrics(&killed));
+    assert_eq!(
+        std::fs::read_to_string(whole.join("metrics.csv")).expect("metrics"),
+        std::fs::read_to_string(killed.join("metrics.csv")).expect("metrics"),
+    );
+}
+
+#[test]
+fn resume_refuses_what_would_not_continue_the_run() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let out = d.path().join("r");
+    // Nothing to resume.
+    let o = run(&[
+        "run".into(),
+        "classification".into(),
+        "--resume".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nothing to resume"), "{err}");
+    assert!(!out.exists(), "a refused resume creates nothing");
+
+    let o = run(&run_args(
+        "classification",
+        &["--quick", "--set", "train.epochs=3"],
+        &out,
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for extra in [
+        vec!["--set", "train.epochs=5"],
+        vec!["--seed", "7"],
+        vec!["--device", "wgpu"],
+    ] {
+        let mut a = vec![
+            "run".to_string(),
+            "classification".into(),
+            "--resume".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let o = run(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Another task's directory.
+    let o = run(&[
+        "run".into(),
+        "regression".into(),
+        "--resume".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("classification"), "{err}");
+    // A finished run resumes to the same result without training again.
+    let before = summary_metrics(&out);
+    let o = run(&[
+        "run".into(),
+        "classification".into(),
+        "--resume".into(),
+        "--out".into(),
+        out.display().to_string(),
+        "--quiet".into(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(before, summary_metrics(&out));
+}
