@@ -8,7 +8,7 @@ use ai4s::potential::cell::{Cell, FCC, V3, cubic_crystal, diamond};
 use ai4s::potential::env::{self, EnvSpec};
 use ai4s::potential::forcefield::{DeepPotForceField, ForceField};
 use ai4s::potential::frames::{Frame, System};
-use ai4s::potential::integrate::{self, Ensemble, MdOptions, MdState, Record, Trajectory};
+use ai4s::potential::integrate::{self, Ensemble, MdGuard, MdOptions, MdState, Record, Trajectory};
 use ai4s::potential::lj::LennardJones;
 use ai4s::potential::md::{ACCEL, SI_MASS};
 use ai4s::potential::model::{DeepPot, NetSpec, batch};
@@ -40,6 +40,7 @@ fn velocity_verlet_conserves_energy_for_lennard_jones() {
         steps: 1000,
         thermo_every: 1,
         traj_every: 0,
+        guard: MdGuard::default(),
     };
     let mut rec = Record::default();
     integrate::run(&mut state, &mut lj, &opts, &mut rng, &mut rec, None, |_| {
@@ -99,6 +100,7 @@ fn langevin_holds_the_target_temperature() {
         steps: 300,
         thermo_every: 0,
         traj_every: 0,
+        guard: MdGuard::default(),
     };
     let mut rec = Record::default();
     integrate::run(&mut state, &mut sw, &warm, &mut rng, &mut rec, None, |_| {
@@ -141,6 +143,7 @@ fn trajectory_and_thermo_round_trip() {
         steps: 20,
         thermo_every: 5,
         traj_every: 5,
+        guard: MdGuard::default(),
     };
     integrate::run(&mut state, &mut lj, &opts, &mut rng, &mut rec, None, |_| {
         Ok(())
@@ -313,6 +316,7 @@ fn model_driven_md_step_uses_the_model_prediction() {
         steps: 200,
         thermo_every: 1,
         traj_every: 0,
+        guard: MdGuard::default(),
     };
     let mut rec = Record::default();
     integrate::run(&mut state, &mut ff, &opts, &mut rng, &mut rec, None, |_| {
@@ -390,6 +394,7 @@ fn bad_input_is_a_clear_error() {
         steps: 1,
         thermo_every: 0,
         traj_every: 0,
+        guard: MdGuard::default(),
     };
     let e = integrate::run(
         &mut state,
@@ -578,4 +583,116 @@ fn model_energy_is_continuous_where_a_neighbour_crosses_the_cutoff() {
         (near - outside).abs() > 1e-9,
         "the pair must interact inside rcut"
     );
+}
+
+/// Free particles (no forces), failing on purpose after `fail_after` evaluations.
+struct Free {
+    calls: usize,
+    fail_after: usize,
+}
+
+impl ForceField for Free {
+    fn name(&self) -> &str {
+        "free"
+    }
+
+    fn compute(
+        &mut self,
+        pos: &[V3],
+        _cell: &Cell,
+    ) -> ai4s::core::Result<ai4s::potential::labeller::Labels> {
+        self.calls += 1;
+        if self.calls > self.fail_after {
+            return Err(ai4s::core::Error::Runtime(
+                "atom 1 has 9 neighbours of type 0 but sel[0] = 8".into(),
+            ));
+        }
+        Ok(ai4s::potential::labeller::Labels::zeros(pos.len()))
+    }
+}
+
+/// Two free atoms flying at each other along x in a 10 A box, checked every 10 steps.
+fn collision(
+    fail_after: usize,
+    speed: f64,
+    dir: &Path,
+) -> (ai4s::core::Error, MdState, std::path::PathBuf) {
+    let cell = Cell::orthorhombic(10.0, 10.0, 10.0);
+    let mut ff = Free {
+        calls: 0,
+        fail_after,
+    };
+    let mut rng = StdRng::seed_from_u64(3);
+    let pos = vec![[2.0, 5.0, 5.0], [4.0, 5.0, 5.0]];
+    let mut state = MdState::new(&mut ff, pos, cell, vec![1.0; 2], 0.0, &mut rng).expect("start");
+    state.vel = vec![[speed, 0.0, 0.0], [-speed, 0.0, 0.0]];
+    let opts = MdOptions {
+        dt: 1.0,
+        ensemble: Ensemble::Nve,
+        steps: 100,
+        thermo_every: 1,
+        traj_every: 0,
+        guard: MdGuard {
+            max_temperature: 1.0e4,
+            min_distance: 0.5,
+            check_every: 10,
+        },
+    };
+    let path = dir.join("last_good.xyz");
+    let mut rec = Record {
+        blow_up: Some(integrate::BlowUpDump {
+            path: path.clone(),
+            type_map: vec!["Ar".into()],
+            types: vec![0, 0],
+        }),
+        ..Record::default()
+    };
+    let err = integrate::run(&mut state, &mut ff, &opts, &mut rng, &mut rec, None, |_| {
+        Ok(())
+    })
+    .expect_err("the run must stop");
+    (err, state, path)
+}
+
+#[test]
+fn overlapping_atoms_stop_the_run_and_keep_the_last_good_frame() {
+    let d = tempfile::tempdir().expect("tempdir");
+    // 0.045 A/fs each: 1.1 A apart at step 10, 0.2 A at step 20.
+    let (err, state, path) = collision(usize::MAX, 0.045, d.path());
+    let msg = err.to_string();
+    assert!(
+        matches!(err, ai4s::core::Error::Diverged { step: 20, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains("step 20") && msg.contains("overlap"), "{msg}");
+    assert!(msg.contains("last good frame (step 10)"), "{msg}");
+    assert_eq!(state.step, 20);
+    let saved = ai4s::potential::xyz::read(&path).expect("the last good frame reads back");
+    assert_eq!(saved.frames.len(), 1);
+    let p = &saved.frames[0].pos;
+    assert!(((p[1][0] - p[0][0]) - 1.1).abs() < 1e-9, "{p:?}");
+}
+
+#[test]
+fn exploding_temperature_and_failing_forces_stop_the_run() {
+    let d = tempfile::tempdir().expect("tempdir");
+    // Two argon-mass-1 atoms at 2 A/fs: T = m v^2 / (k_B) far above 1e4 K from the first step.
+    let (err, state, path) = collision(usize::MAX, 2.0, d.path());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("temperature") && msg.contains("max_temperature"),
+        "{msg}"
+    );
+    assert_eq!(state.step, 1);
+    assert!(path.exists(), "the starting frame is the last good one");
+    // A force field error (e.g. more neighbours than `sel`) mid-run: named with its step.
+    let (err, _, path) = collision(5, 0.001, d.path());
+    let msg = err.to_string();
+    assert!(
+        matches!(err, ai4s::core::Error::Diverged { step: 5, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains("sel[0]") && msg.contains("step 5"), "{msg}");
+    assert!(msg.contains("last good frame (step 0)"), "{msg}");
+    assert!(path.exists());
 }

@@ -17,7 +17,7 @@ use crate::analysis::diamond_supercell;
 use crate::forcefield::{DeepPotForceField, ForceField};
 use crate::frames::{Frame, System};
 use crate::generate::LabellerKind;
-use crate::integrate::{self, Ensemble, MdOptions, MdState, Record};
+use crate::integrate::{self, Ensemble, MdGuard, MdOptions, MdState, Record};
 use crate::md::SI_MASS;
 use crate::train::{DeepPotConfig, read_systems, train_into};
 use ai4s_core::error::ensure;
@@ -269,6 +269,7 @@ fn explore(
             steps: cfg.explore_steps,
             thermo_every: 0,
             traj_every: 0,
+            guard: MdGuard::default(),
         };
         let observe = |s: &MdState| -> Result<()> {
             if !s.step.is_multiple_of(cfg.explore_every) {

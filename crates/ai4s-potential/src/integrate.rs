@@ -11,6 +11,11 @@
 //!
 //! [`Thermo`] records step, time, potential, kinetic and total energy and temperature (written
 //! as CSV); [`Trajectory`] collects frames written as extended XYZ (readable by ASE and OVITO).
+//!
+//! Blow-ups: an [`MdGuard`] stops a run whose energy turns non-finite, whose kinetic temperature
+//! passes a limit, whose atoms come closer than a minimum distance, or whose force field fails
+//! (e.g. more neighbours than a Deep Potential's `sel`); the error names the step and the likely
+//! cause, and when the [`Record`] asks for it the last good frame is written as extended XYZ.
 
 use crate::cell::{Cell, V3};
 use crate::forcefield::ForceField;
@@ -22,7 +27,7 @@ use ai4s_core::progress::Progress;
 use ai4s_core::{Error, Result};
 use rand::Rng;
 use rand_distr::StandardNormal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The thermodynamic ensemble of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -208,7 +213,12 @@ pub fn step(
             state.dof = 3.0 * state.pos.len() as f64;
         }
     }
-    state.labels = ff.compute(&state.pos, &state.cell)?;
+    state.labels = ff
+        .compute(&state.pos, &state.cell)
+        .map_err(|e| Error::Diverged {
+            step: state.step + 1,
+            message: format!("the force field `{}` failed: {e}", ff.name()),
+        })?;
     state.half_kick(dt);
     state.step += 1;
     state.time += dt;
@@ -217,8 +227,7 @@ pub fn step(
         return Err(Error::Diverged {
             step: state.step,
             message: format!(
-                "molecular dynamics with `{}` blew up (energy {}, kinetic {ke}); lower dt (now {dt} fs)",
-                ff.name(),
+                "the energy is no longer finite (potential {}, kinetic {ke})",
                 state.labels.energy
             ),
         });
@@ -239,6 +248,99 @@ pub struct MdOptions {
     pub thermo_every: usize,
     /// Record a trajectory frame every this many steps (0: never).
     pub traj_every: usize,
+    /// When to declare the run blown up.
+    pub guard: MdGuard,
+}
+
+/// Limits beyond which a run is declared blown up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MdGuard {
+    /// Highest kinetic temperature (K) a sane run reaches.
+    pub max_temperature: f64,
+    /// Closest two atoms may come (A); closer means they overlap.
+    pub min_distance: f64,
+    /// Steps between distance checks (the temperature is checked every step).
+    pub check_every: usize,
+}
+
+impl Default for MdGuard {
+    fn default() -> Self {
+        MdGuard {
+            max_temperature: 2.0e4,
+            min_distance: 0.5,
+            check_every: 10,
+        }
+    }
+}
+
+impl MdGuard {
+    /// Checks the limits, naming the offending field.
+    pub fn validate(&self) -> Result<()> {
+        ensure(
+            self.max_temperature.is_finite() && self.max_temperature > 0.0,
+            "max_temperature",
+            || {
+                format!(
+                    "must be a positive number of kelvin, got {}",
+                    self.max_temperature
+                )
+            },
+        )?;
+        ensure(
+            self.min_distance.is_finite() && (0.0..3.0).contains(&self.min_distance),
+            "min_distance",
+            || format!("must lie in [0, 3) A, got {}", self.min_distance),
+        )?;
+        ensure(self.check_every >= 1, "check_every", || {
+            "must be at least 1".into()
+        })
+    }
+
+    /// Why `state` counts as blown up, or `None` when it is sane. The distance check runs
+    /// only when `distances` is set.
+    pub fn violation(&self, state: &MdState, distances: bool) -> Option<String> {
+        let t = state.temperature();
+        if !t.is_finite() || !state.labels.energy.is_finite() {
+            return Some(format!(
+                "the energy is no longer finite (potential {}, temperature {t} K)",
+                state.labels.energy
+            ));
+        }
+        if t > self.max_temperature {
+            return Some(format!(
+                "the temperature reached {t:.0} K, above the limit {:.0} K (max_temperature)",
+                self.max_temperature
+            ));
+        }
+        if distances && self.min_distance > 0.0 {
+            let probe = self.min_distance.max(1.5);
+            if let Ok(nl) = crate::cell::neighbours(&state.pos, &state.cell, probe)
+                && let Some((i, n)) = nl
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, l)| l.iter().map(move |n| (i, n)))
+                    .min_by(|a, b| a.1.d.total_cmp(&b.1.d))
+                && n.d < self.min_distance
+            {
+                return Some(format!(
+                    "atoms {i} and {} are {:.3} A apart, closer than min_distance {} A (they overlap)",
+                    n.j, n.d, self.min_distance
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// Where [`run`] writes the last good frame when a run blows up.
+#[derive(Clone, Debug)]
+pub struct BlowUpDump {
+    /// Extended XYZ file to write.
+    pub path: PathBuf,
+    /// Element names by type.
+    pub type_map: Vec<String>,
+    /// Type of each atom.
+    pub types: Vec<usize>,
 }
 
 impl MdOptions {
@@ -265,7 +367,7 @@ impl MdOptions {
                 || format!("must be in (0, 10) 1/fs, got {friction}"),
             )?;
         }
-        Ok(())
+        self.guard.validate()
     }
 }
 
@@ -393,6 +495,8 @@ pub struct Record {
     pub thermo: Thermo,
     /// Trajectory frames (none recorded when `None`).
     pub trajectory: Option<Trajectory>,
+    /// Where to write the last good frame if the run blows up (nowhere when `None`).
+    pub blow_up: Option<BlowUpDump>,
 }
 
 /// Runs `opts.steps` steps, recording thermo rows (the starting state included) and trajectory
@@ -417,8 +521,44 @@ pub fn run(
     {
         record.thermo.record(state);
     }
+    let mut last_good = (state.step, state.frame());
     for _ in 0..opts.steps {
-        step(state, ff, opts.dt, opts.ensemble, rng)?;
+        let stepped = step(state, ff, opts.dt, opts.ensemble, rng);
+        let check_distances = state.step.is_multiple_of(opts.guard.check_every);
+        let problem = match stepped {
+            Err(Error::Diverged { step, message }) => Some((step, message)),
+            Err(e) => Some((state.step + 1, e.to_string())),
+            Ok(()) => opts
+                .guard
+                .violation(state, check_distances)
+                .map(|why| (state.step, why)),
+        };
+        if let Some((at, why)) = problem {
+            let mut message = format!(
+                "molecular dynamics with `{}` blew up at step {at} (t = {:.1} fs): {why}; lower dt (now {} fs), check the starting structure, or retrain the model with data from this region",
+                ff.name(),
+                at as f64 * opts.dt,
+                opts.dt
+            );
+            if let Some(d) = &record.blow_up {
+                let mut t = Trajectory::new(d.type_map.clone(), d.types.clone());
+                t.frames.push(last_good.1.clone());
+                match t.write(&d.path) {
+                    Ok(()) => message.push_str(&format!(
+                        "; the last good frame (step {}) is in {}",
+                        last_good.0,
+                        d.path.display()
+                    )),
+                    Err(e) => {
+                        message.push_str(&format!("; writing the last good frame failed: {e}"))
+                    }
+                }
+            }
+            return Err(Error::Diverged { step: at, message });
+        }
+        if check_distances {
+            last_good = (state.step, state.frame());
+        }
         if opts.thermo_every > 0 && state.step.is_multiple_of(opts.thermo_every) {
             record.thermo.record(state);
         }

@@ -20,7 +20,9 @@
 use crate::analysis::{self, Curve, curve_minimum, diamond_supercell};
 use crate::forcefield::{DeepPotForceField, ForceField};
 use crate::generate::LabellerKind;
-use crate::integrate::{self, Ensemble, MdOptions, MdState, Record, Thermo, Trajectory};
+use crate::integrate::{
+    self, BlowUpDump, Ensemble, MdGuard, MdOptions, MdState, Record, Thermo, Trajectory,
+};
 use crate::md::SI_MASS;
 use crate::train::{DeepPotConfig, train_into};
 use ai4s_core::error::ensure;
@@ -89,6 +91,11 @@ pub struct MdValidateConfig {
     pub cost_steps: usize,
     /// Seconds after which the timing of one size stops (after at least one step).
     pub cost_budget_s: f64,
+    /// A run whose kinetic temperature passes this (K) has blown up: it stops, naming the
+    /// step, and its last good frame is written to `blowup_<force field>.xyz`.
+    pub max_temperature: f64,
+    /// Two atoms closer than this (A) overlap: the run stops the same way.
+    pub min_distance: f64,
 }
 
 impl Default for MdValidateConfig {
@@ -130,6 +137,8 @@ impl Default for MdValidateConfig {
             reference_sizes: vec![64, 128, 216, 512],
             cost_steps: 5,
             cost_budget_s: 30.0,
+            max_temperature: MdGuard::default().max_temperature,
+            min_distance: MdGuard::default().min_distance,
         }
     }
 }
@@ -164,6 +173,12 @@ impl TaskConfig for MdValidateConfig {
         if self.model.trim().is_empty() {
             self.train.validate()?;
         }
+        MdGuard {
+            max_temperature: self.max_temperature,
+            min_distance: self.min_distance,
+            ..MdGuard::default()
+        }
+        .validate()?;
         ensure(
             self.natoms >= 8 && self.natoms.is_multiple_of(8) && self.natoms <= 100_000,
             "natoms",
@@ -286,6 +301,8 @@ struct Shared {
     bar: Mutex<Progress>,
     /// Set when either side failed, so the other stops early instead of running on.
     stop: AtomicBool,
+    /// The run directory (for the last good frame of a run that blows up).
+    out_dir: PathBuf,
 }
 
 /// Runs every protocol with `ff`; each run starts from the same seed for every force field.
@@ -322,6 +339,18 @@ fn simulate_inner(
     };
     let (pos, cell) = diamond_supercell(cfg.lattice, cfg.natoms)?;
     let masses = vec![SI_MASS; pos.len()];
+    let guard = MdGuard {
+        max_temperature: cfg.max_temperature,
+        min_distance: cfg.min_distance,
+        ..MdGuard::default()
+    };
+    let dump = BlowUpDump {
+        path: shared
+            .out_dir
+            .join(format!("blowup_{}.xyz", ff.name().replace(['/', ' '], "_"))),
+        type_map: vec!["Si".into()],
+        types: vec![0; pos.len()],
+    };
     let mut nve = Vec::new();
     for (k, &t) in cfg.nve_temperatures.iter().enumerate() {
         let mut rng = StdRng::seed_from_u64(seed ^ (0x5eed + k as u64));
@@ -332,8 +361,12 @@ fn simulate_inner(
             steps: cfg.nve_steps,
             thermo_every: 1,
             traj_every: 0,
+            guard,
         };
-        let mut rec = Record::default();
+        let mut rec = Record {
+            blow_up: Some(dump.clone()),
+            ..Record::default()
+        };
         integrate::run(&mut state, ff, &opts, &mut rng, &mut rec, None, tick)?;
         nve.push((t, rec.thermo));
     }
@@ -356,13 +389,17 @@ fn simulate_inner(
         steps: cfg.nvt_equilibration,
         thermo_every: 0,
         traj_every: 0,
+        guard,
     };
     integrate::run(
         &mut state,
         ff,
         &warm,
         &mut rng,
-        &mut Record::default(),
+        &mut Record {
+            blow_up: Some(dump.clone()),
+            ..Record::default()
+        },
         None,
         tick,
     )?;
@@ -376,6 +413,7 @@ fn simulate_inner(
     };
     let mut nvt = Record {
         trajectory: Some(Trajectory::new(vec!["Si".into()], vec![0; pos.len()])),
+        blow_up: Some(dump),
         ..Record::default()
     };
     integrate::run(&mut state, ff, &sample, &mut rng, &mut nvt, None, tick)?;
@@ -445,6 +483,7 @@ impl Task for MdValidate {
         let shared = Shared {
             bar: Mutex::new(ctx.progress("md-validate", 2 * per_ff)),
             stop: AtomicBool::new(false),
+            out_dir: ctx.out_dir.clone(),
         };
         let reference = cfg.reference.build();
         let ref_name = reference.name().to_string();
