@@ -11,6 +11,7 @@
 //! - [`env`], [`model`], [`train`]: the se_e2_a descriptor, the Deep Potential with its force path, DeePMD-style training.
 //! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
 //! - [`dpmodel`]: export to and import from DeePMD-kit's native (v3) model document.
+//! - [`input_json`]: DeePMD-kit's training `input.json` as a `deep-potential` config.
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
 #![allow(clippy::needless_range_loop)]
@@ -24,6 +25,7 @@ pub mod env;
 pub mod forcefield;
 pub mod frames;
 pub mod generate;
+pub mod input_json;
 pub mod integrate;
 pub mod labeller;
 pub mod lj;

@@ -352,6 +352,37 @@ fn errors(p: &Prepared, idx: &[usize], pred: &(Vec<f64>, Vec<f64>, Vec<f64>)) ->
     }
 }
 
+/// Errors over several systems together: each system's measures weighted by how many values
+/// they average (frames for energies and virials, force components for forces), as `dp test`
+/// reports the weighted average over systems. The virial is `None` unless some system has one.
+fn combine(parts: &[(Errors, usize, usize)]) -> Errors {
+    let total = |w: &dyn Fn(&(Errors, usize, usize)) -> Option<(f64, f64)>, sq: bool| {
+        let (mut sum, mut n) = (0.0, 0.0);
+        for p in parts {
+            if let Some((v, k)) = w(p) {
+                sum += if sq { v * v * k } else { v * k };
+                n += k;
+            }
+        }
+        if n == 0.0 {
+            None
+        } else if sq {
+            Some((sum / n).sqrt())
+        } else {
+            Some(sum / n)
+        }
+    };
+    Errors {
+        energy_rmse_per_atom: total(&|p| Some((p.0.energy_rmse_per_atom, p.1 as f64)), true)
+            .unwrap_or(f64::NAN),
+        energy_mae_per_atom: total(&|p| Some((p.0.energy_mae_per_atom, p.1 as f64)), false)
+            .unwrap_or(f64::NAN),
+        force_rmse: total(&|p| Some((p.0.force_rmse, p.2 as f64)), true).unwrap_or(f64::NAN),
+        force_mae: total(&|p| Some((p.0.force_mae, p.2 as f64)), false).unwrap_or(f64::NAN),
+        virial_rmse_per_atom: total(&|p| p.0.virial_rmse_per_atom.map(|v| (v, p.1 as f64)), true),
+    }
+}
+
 /// Per-type energy bias by least squares of frame energies on type counts.
 fn energy_bias(systems: &[&Prepared], ntypes: usize) -> Vec<f64> {
     // Normal equations (C^T C) b = C^T E with a tiny ridge for types absent from the data.
@@ -438,6 +469,10 @@ impl Task for DeepPotential {
 
     fn demonstrates(&self) -> &'static str {
         "The flagship of AI for the physical sciences: a Deep Potential (se_e2_a descriptor, embedding and fitting nets) learns the energies and forces of an electronic-structure model of silicon. Forces are derivatives of the learned energy, written into the training graph, so the potential is conservative and scales linearly with the number of atoms."
+    }
+
+    fn json_config(&self, path: &Path, value: serde_json::Value) -> Result<toml::Table> {
+        crate::input_json::deepmd_input_to_table(path, value)
     }
 
     fn run(&self, cfg: &DeepPotConfig, ctx: &mut RunContext) -> Result<Report> {
@@ -644,13 +679,11 @@ impl Task for DeepPotential {
         let mut parity_e = (Vec::new(), Vec::new());
         let mut parity_f = (Vec::new(), Vec::new());
         let mut fstd = (0.0, 0.0, 0usize);
-        let mut all = Errors::default();
-        let mut virial_seen = false;
+        let mut parts = Vec::new();
         for p in &test {
             let idx: Vec<usize> = (0..p.env.frames).collect();
             let pred = predict_all(&model, p, &idx, ntypes, &bias, &ctx.device)?;
-            all = errors(p, &idx, &pred);
-            virial_seen |= all.virial_rmse_per_atom.is_some();
+            parts.push((errors(p, &idx, &pred), idx.len(), idx.len() * 3 * p.natoms));
             let n = p.natoms as f64;
             parity_e.0.extend(p.targets.energy.iter().map(|e| e / n));
             parity_e.1.extend(pred.0.iter().map(|e| e / n));
@@ -678,6 +711,8 @@ impl Task for DeepPotential {
             }
             ctx.write_file("test_detail_force.csv", f_csv.as_bytes())?;
         }
+        let all = combine(&parts);
+        let virial_seen = all.virial_rmse_per_atom.is_some();
         let force_std = if fstd.2 > 0 {
             (fstd.1 / fstd.2 as f64 - (fstd.0 / fstd.2 as f64).powi(2)).sqrt()
         } else {
@@ -1015,4 +1050,30 @@ pub fn train_into(
     let report = DeepPotential.run(cfg, &mut sub)?;
     sub.metrics.write(&sub.path("metrics.csv"))?;
     Ok((sub.path("model.bpk"), report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_over_systems_weight_each_by_its_values() {
+        let e = |x: f64, v: Option<f64>| Errors {
+            energy_rmse_per_atom: x,
+            energy_mae_per_atom: x,
+            force_rmse: x,
+            force_mae: x,
+            virial_rmse_per_atom: v,
+        };
+        // One frame with error 1 everywhere (6 force components), three frames with error 3
+        // (36 force components).
+        let all = combine(&[(e(1.0, None), 1, 6), (e(3.0, Some(2.0)), 3, 36)]);
+        assert!((all.energy_rmse_per_atom - ((1.0 + 27.0) / 4.0f64).sqrt()).abs() < 1e-12);
+        assert!((all.energy_mae_per_atom - (1.0 + 9.0) / 4.0).abs() < 1e-12);
+        assert!((all.force_rmse - ((6.0 + 36.0 * 9.0) / 42.0f64).sqrt()).abs() < 1e-12);
+        assert!((all.force_mae - (6.0 + 36.0 * 3.0) / 42.0).abs() < 1e-12);
+        assert_eq!(all.virial_rmse_per_atom, Some(2.0));
+        let one = e(0.5, Some(0.25));
+        assert_eq!(combine(&[(one, 7, 21)]), one);
+    }
 }

@@ -1,0 +1,236 @@
+//! A Deep Potential for two elements: frames of a Kob-Andersen-like binary Lennard-Jones
+//! mixture (types "A" and "B" with different pair parameters and different constant energies
+//! per atom, as electronic-structure totals have), written as DeePMD systems of three
+//! compositions. The per-type energy bias is the least-squares fit of the frame energies on the
+//! type counts and lands near the per-type reference energies; briefly trained, the model's test
+//! force error is well below the force spread and below the untrained model's; a `sel` without
+//! one entry per type is refused, naming `sel`.
+
+use ai4s::core::RunContext;
+use ai4s::core::device::{Backend, Precision, make_device};
+use ai4s::core::progress::ProgressMode;
+use ai4s::potential::cell::{Cell, V3, neighbours};
+use ai4s::potential::deepmd;
+use ai4s::potential::frames::{Frame, System};
+use ai4s::potential::labeller::Labeller;
+use ai4s::potential::lj::LjMixture;
+use ai4s::potential::train::{DeepPotConfig, load_model, train_into};
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use std::path::{Path, PathBuf};
+
+/// Constant energy per atom of A and B (eV): what the energy bias must find.
+const ATOM_ENERGY: [f64; 2] = [-3.0, -5.0];
+/// Atoms per frame and the side of the cubic box (A).
+const NATOMS: usize = 24;
+const BOX: f64 = 8.0;
+/// A-A well depth (eV) and size (A) of the mixture.
+const EPS: f64 = 0.05;
+const SIGMA: f64 = 2.0;
+
+/// `frames` random configurations of `n_a` A and `NATOMS - n_a` B atoms (types shuffled), no
+/// pair closer than 0.9 of its sigma, labelled by the mixture.
+fn system(rng: &mut StdRng, n_a: usize, frames: usize) -> System {
+    let mut types: Vec<usize> = (0..NATOMS).map(|i| usize::from(i >= n_a)).collect();
+    types.shuffle(rng);
+    let lj = LjMixture::kob_andersen(types.clone(), EPS, SIGMA)
+        .and_then(|m| m.with_atom_energy(ATOM_ENERGY.to_vec()))
+        .expect("mixture");
+    let cell = Cell::orthorhombic(BOX, BOX, BOX);
+    let frames = (0..frames)
+        .map(|_| {
+            let mut pos: Vec<V3> = Vec::with_capacity(NATOMS);
+            while pos.len() < NATOMS {
+                let t = types[pos.len()];
+                let r: V3 = std::array::from_fn(|_| rng.random_range(0.0..BOX));
+                let clear = pos.iter().enumerate().all(|(j, q)| {
+                    let d2: f64 = (0..3)
+                        .map(|k| {
+                            let d = r[k] - q[k];
+                            let d = d - BOX * (d / BOX).round();
+                            d * d
+                        })
+                        .sum();
+                    d2.sqrt() > 0.9 * lj.sigma[t][types[j]]
+                });
+                if clear {
+                    pos.push(r);
+                }
+            }
+            let l = lj.compute(&pos, &cell).expect("labels");
+            Frame {
+                cell,
+                pos,
+                energy: Some(l.energy),
+                forces: Some(l.forces),
+                virial: Some(l.virial),
+            }
+        })
+        .collect();
+    System {
+        type_map: vec!["A".into(), "B".into()],
+        types,
+        frames,
+    }
+}
+
+/// Most neighbours of one type around any atom within `rcut` (for choosing `sel`).
+fn max_neighbours(s: &System, rcut: f64) -> [usize; 2] {
+    let mut most = [0; 2];
+    for f in &s.frames {
+        for list in neighbours(&f.pos, &f.cell, rcut).expect("neighbours") {
+            let mut c = [0; 2];
+            for n in list {
+                c[s.types[n.j]] += 1;
+            }
+            most = [most[0].max(c[0]), most[1].max(c[1])];
+        }
+    }
+    most
+}
+
+/// Least squares of frame energies on per-type atom counts (2 x 2 normal equations).
+fn least_squares_bias(systems: &[System]) -> [f64; 2] {
+    let (mut a, mut b) = ([[0.0; 2]; 2], [0.0; 2]);
+    for s in systems {
+        let n = [0, 1].map(|t| s.types.iter().filter(|&&x| x == t).count() as f64);
+        for f in &s.frames {
+            let e = f.energy.expect("energy");
+            for i in 0..2 {
+                b[i] += n[i] * e;
+                for j in 0..2 {
+                    a[i][j] += n[i] * n[j];
+                }
+            }
+        }
+    }
+    let det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+    [
+        (b[0] * a[1][1] - a[0][1] * b[1]) / det,
+        (a[0][0] * b[1] - a[1][0] * b[0]) / det,
+    ]
+}
+
+fn write(root: &Path, name: &str, s: &System) -> String {
+    let dir: PathBuf = root.join(name);
+    deepmd::write_system(&dir, s).expect("write system");
+    dir.display().to_string()
+}
+
+#[test]
+fn two_element_deep_potential_learns_per_type_bias_and_forces() {
+    let start = std::time::Instant::now();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut rng = StdRng::seed_from_u64(2024);
+    // Three compositions, so energies determine both per-type biases.
+    let train: Vec<System> = [16, 12, 8]
+        .iter()
+        .map(|&n_a| system(&mut rng, n_a, 10))
+        .collect();
+    let val = system(&mut rng, 12, 4);
+    let test = system(&mut rng, 12, 8);
+    let rcut = 5.0;
+    let sel = vec![24, 24];
+    for s in train.iter().chain([&val, &test]) {
+        let most = max_neighbours(s, rcut);
+        assert!(most[0] <= sel[0] && most[1] <= sel[1], "{most:?}");
+    }
+    let train_dirs: Vec<String> = train
+        .iter()
+        .enumerate()
+        .map(|(k, s)| write(tmp.path(), &format!("train_{k}"), s))
+        .collect();
+    let cfg = DeepPotConfig {
+        training_data: train_dirs.join(","),
+        validation_data: write(tmp.path(), "val", &val),
+        test_data: write(tmp.path(), "test", &test),
+        rcut,
+        rcut_smth: 1.0,
+        sel: sel.clone(),
+        neuron: vec![8, 16],
+        axis_neuron: 4,
+        fitting_neuron: vec![32, 32],
+        numb_steps: 2000,
+        batch_size: 1,
+        start_lr: 5e-3,
+        stop_lr: 1e-4,
+        decay_steps: 100,
+        disp_freq: 500,
+        ..DeepPotConfig::default()
+    };
+    let device = make_device(Backend::Flex, Precision::F32, 11).expect("flex device");
+    let ctx = RunContext::new(
+        device.clone(),
+        Backend::Flex,
+        11,
+        tmp.path().join("ctx"),
+        true,
+        ProgressMode::Quiet,
+    )
+    .expect("context");
+
+    // `sel` must have one entry per type.
+    let e = train_into(
+        &DeepPotConfig {
+            sel: vec![48],
+            ..cfg.clone()
+        },
+        &tmp.path().join("bad"),
+        &ctx,
+        11,
+    )
+    .expect_err("one sel entry for two types");
+    assert!(e.to_string().contains("`sel`"), "{e}");
+    assert!(e.to_string().contains("2 types"), "{e}");
+    assert_eq!(e.exit_code(), 2);
+
+    let (_, untrained) = train_into(
+        &DeepPotConfig {
+            numb_steps: 1,
+            disp_freq: 1,
+            ..cfg.clone()
+        },
+        &tmp.path().join("untrained"),
+        &ctx,
+        11,
+    )
+    .expect("one step");
+    let t0 = start.elapsed().as_secs_f64();
+    let (weights, report) =
+        train_into(&cfg, &tmp.path().join("trained"), &ctx, 11).expect("trains");
+    let train_seconds = start.elapsed().as_secs_f64() - t0;
+
+    // The per-type energy bias is the least-squares fit on the training energies, and that
+    // recovers the per-type reference energies up to the Lennard-Jones share per atom (below
+    // 0.1 eV here; the reference energies differ by 2 eV).
+    let (_, meta) = load_model(&weights, &device).expect("model loads");
+    assert_eq!(meta.type_map, vec!["A".to_string(), "B".to_string()]);
+    assert_eq!(meta.env.sel, sel);
+    let want = least_squares_bias(&train);
+    for t in 0..2 {
+        assert!(
+            (meta.bias[t] - want[t]).abs() < 1e-6 * want[t].abs(),
+            "bias {:?} vs least squares {want:?}",
+            meta.bias
+        );
+        assert!(
+            (meta.bias[t] - ATOM_ENERGY[t]).abs() < 0.15,
+            "bias {:?} vs atom energies {ATOM_ENERGY:?}",
+            meta.bias
+        );
+    }
+
+    let f_rmse = report.get("force_rmse").expect("force_rmse");
+    let f_std = report.get("test_force_std").expect("force std");
+    let f_rmse0 = untrained.get("force_rmse").expect("force_rmse");
+    eprintln!(
+        "two types: test force RMSE {f_rmse:.4} (untrained {f_rmse0:.4}), force std {f_std:.4} eV/A, energy RMSE/atom {:.4} eV; bias {:?}; training {train_seconds:.1} s, total {:.1} s",
+        report.get("energy_rmse_per_atom").unwrap_or(f64::NAN),
+        meta.bias,
+        start.elapsed().as_secs_f64()
+    );
+    assert!(f_rmse < 0.3 * f_std, "force RMSE {f_rmse} vs std {f_std}");
+    assert!(
+        f_rmse < 0.5 * f_rmse0,
+        "trained {f_rmse} vs untrained {f_rmse0}"
+    );
+}
