@@ -113,6 +113,38 @@ fn cartpole_steps(n: usize) -> f64 {
     n as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Atom-steps per second of NVE molecular dynamics driven by a Deep Potential of the default
+/// size (trained for a few steps only: the cost does not depend on the weights).
+fn md_atom_steps(backend: Backend, natoms: usize, steps: usize) -> Result<f64> {
+    use ai4s::potential::analysis::diamond_supercell;
+    use ai4s::potential::forcefield::DeepPotForceField;
+    use ai4s::potential::integrate::{Ensemble, MdState, step};
+    use rand::SeedableRng;
+    let dir = tempfile::tempdir().map_err(|e| Error::Runtime(format!("temp dir: {e}")))?;
+    let opts = RunOptions {
+        out: Some(dir.path().to_path_buf()),
+        quiet: true,
+        device: Some(backend.name().into()),
+        sets: vec!["numb_steps=5".into(), "disp_freq=1000000".into()],
+        ..Default::default()
+    };
+    run_task(&ai4s::potential::DeepPotential, &opts)?;
+    let device = make_device(backend, Precision::F32, 1)?;
+    let (pos, cell) = diamond_supercell(5.431, natoms)?;
+    let species = vec!["Si"; pos.len()];
+    let mut ff = DeepPotForceField::load(&dir.path().join("model.bpk"), &species, &device, 1.0)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let masses = vec![ai4s::potential::md::SI_MASS; pos.len()];
+    let mut state = MdState::new(&mut ff, pos, cell, masses, 600.0, &mut rng)?;
+    // The first step builds the neighbour list and warms caches: not timed.
+    step(&mut state, &mut ff, 1.0, Ensemble::Nve, &mut rng)?;
+    let t = Instant::now();
+    for _ in 0..steps {
+        step(&mut state, &mut ff, 1.0, Ensemble::Nve, &mut rng)?;
+    }
+    Ok((natoms * steps) as f64 / t.elapsed().as_secs_f64())
+}
+
 /// Runs `task` quietly with `sets` into a temporary directory and returns metric `metric`.
 fn task_metric(task: &dyn DynTask, sets: &[&str], device: &str, metric: &str) -> Result<f64> {
     let dir = tempfile::tempdir().map_err(|e| Error::Runtime(format!("temp dir: {e}")))?;
@@ -201,6 +233,20 @@ pub fn run(backends: &[Backend], repeat: usize, quick: bool, out: &Path) -> Resu
             "steps/s",
             format!(
                 "`ai4s run deep-potential --set {dp_steps}` on datasets/tb-si-64 with the default model (se_e2_a, rcut 5 A, sel 48, embedding 16-32-64, axis 12, fitting 100-100-100, batch 1 frame of 64 atoms, energy+force+virial loss)"
+            ),
+            runs,
+        );
+        let (natoms, md_steps) = if quick { (216, 5) } else { (1000, 20) };
+        let mut runs = Vec::new();
+        for _ in 0..repeat {
+            runs.push(md_atom_steps(b, natoms, md_steps)?);
+        }
+        push(
+            "deep_potential_md",
+            b.name(),
+            "atom-steps/s",
+            format!(
+                "velocity-Verlet MD driven by the default Deep Potential (as deep_potential_train) on {natoms}-atom diamond silicon at 600 K, Verlet list with 1 A skin, {md_steps} timed steps"
             ),
             runs,
         );
