@@ -282,3 +282,139 @@ fn resume_refuses_what_would_not_continue_the_run() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(before, summary_metrics(&out));
 }
+
+/// Least squares on a fixed small set, turning NaN from the `nan_from`-th loss call on.
+struct Poisoned {
+    x: ai4s::core::burn::tensor::Tensor<2>,
+    y: ai4s::core::burn::tensor::Tensor<2>,
+    calls: std::cell::Cell<usize>,
+    nan_from: usize,
+}
+
+impl ai4s::core::train::Objective<ai4s::core::mlp::Mlp> for Poisoned {
+    fn n_train(&self) -> usize {
+        64
+    }
+
+    fn loss(
+        &self,
+        model: &ai4s::core::mlp::Mlp,
+        batch: &[usize],
+    ) -> ai4s::core::burn::tensor::Tensor<1> {
+        use ai4s::core::burn::tensor::{Int, Tensor};
+        self.calls.set(self.calls.get() + 1);
+        let device = self.x.device();
+        let idx = Tensor::<1, Int>::from_data(
+            batch
+                .iter()
+                .map(|&i| i as i64)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &device,
+        );
+        let x = self
+            .x
+            .clone()
+            .to_device(&model_device(model))
+            .select(0, idx.clone());
+        let y = self
+            .y
+            .clone()
+            .to_device(&model_device(model))
+            .select(0, idx);
+        let loss = (model.forward(x) - y).powi_scalar(2).mean();
+        if self.calls.get() >= self.nan_from {
+            loss * f64::NAN
+        } else {
+            loss
+        }
+    }
+
+    fn validate(&self, model: &ai4s::core::mlp::Mlp) -> ai4s::core::Result<f64> {
+        let d = model_device(model);
+        let e = (model.forward(self.x.clone().to_device(&d)) - self.y.clone().to_device(&d))
+            .powi_scalar(2)
+            .mean();
+        Ok(ai4s::core::tensor::to_vec(e)?[0])
+    }
+}
+
+fn model_device(model: &ai4s::core::mlp::Mlp) -> ai4s::core::burn::tensor::Device {
+    use ai4s::core::burn::module::Module;
+    model.devices()[0].clone()
+}
+
+#[test]
+fn a_diverging_fit_keeps_its_last_good_checkpoint_and_resumes_from_it() {
+    use ai4s::core::burn::tensor::{Distribution, Tensor};
+    use ai4s::core::device::{Backend, Precision, make_device};
+    use ai4s::core::mlp::{Activation, MlpConfig};
+    use ai4s::core::progress::ProgressMode;
+    use ai4s::core::train::{TrainSettings, fit};
+    let d = tempfile::tempdir().expect("tempdir");
+    let settings = TrainSettings {
+        epochs: 6,
+        batch_size: 16,
+        ..TrainSettings::default()
+    };
+    let attempt = |nan_from: usize, resume: bool| {
+        let device = make_device(Backend::Flex, Precision::F32, 3).expect("flex");
+        let mut ctx = ai4s::core::RunContext::new(
+            device.clone(),
+            Backend::Flex,
+            3,
+            d.path().to_path_buf(),
+            false,
+            ProgressMode::Quiet,
+        )
+        .expect("context");
+        ctx.set_checkpoints(Duration::ZERO, resume);
+        let ad = device.clone().autodiff();
+        let x = Tensor::<2>::random([64, 3], Distribution::Normal(0.0, 1.0), &device);
+        let y = x.clone().sum_dim(1).sin();
+        let objective = Poisoned {
+            x,
+            y,
+            calls: std::cell::Cell::new(0),
+            nan_from,
+        };
+        let model = MlpConfig {
+            hidden: vec![16],
+            activation: Activation::Tanh,
+        }
+        .init(3, 1, &ad);
+        let mut optim = settings.optimizer();
+        fit(
+            model, &mut optim, &objective, &settings, &mut ctx, "poisoned",
+        )
+        .map(|f| f.history)
+    };
+    // 4 batches per epoch: the 11th loss call falls in epoch 3.
+    let err = attempt(11, false)
+        .err()
+        .expect("the NaN loss stops the run");
+    let msg = err.to_string();
+    assert!(
+        matches!(err, ai4s::core::Error::Diverged { step: 3, .. }),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("epoch 3") && msg.contains("learning rate"),
+        "{msg}"
+    );
+    let ck = d.path().join("checkpoints/poisoned");
+    assert_eq!(
+        std::fs::read_to_string(ck.join("latest"))
+            .expect("latest")
+            .trim(),
+        "step-2",
+        "the last good checkpoint is the one before the failure"
+    );
+    assert_no_torn_files(d.path());
+    // Resuming (with the poison gone) continues from epoch 2 and ends like a clean run.
+    let resumed = attempt(usize::MAX, true).expect("resumes");
+    std::fs::remove_dir_all(d.path().join("checkpoints")).expect("clean");
+    let clean = attempt(usize::MAX, false).expect("clean run");
+    assert_eq!(resumed.len(), 6);
+    assert_eq!(resumed, clean);
+}
