@@ -74,7 +74,8 @@
 //!   `model_dict` (multi-task), `bridging_method` other than `"None"`, and the `nvnmd` section.
 //! - Loss terms ai4s does not train (`*_pref_ae`, `*_pref_pf`, `*_pref_gf`, `*_pref_h` non-zero,
 //!   `relative_f`, `enable_atom_ener_coeff`, `use_huber`, `f_use_norm`,
-//!   `intensive_ener_virial`, `loss_func` other than `mse`).
+//!   `loss_func` other than `mse`). `intensive_ener_virial` is translated (default false, as in
+//!   DeePMD-kit: energy and virial terms scaled by 1/N).
 //! - `learning_rate.smooth` true, warm-up (`warmup_steps`, `warmup_ratio`).
 //! - `training.numb_epoch`, `model_prob` / `data_dict` (multi-task), `enable_ema`,
 //!   `change_bias_after_training`, `gradient_max_norm`, `acc_freq` other than 1,
@@ -621,6 +622,8 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         ("start_pref_v", 0.0),
         ("limit_pref_v", 0.0),
     ];
+    // DeePMD-kit's default loss scales the energy and virial terms by 1/N.
+    let mut intensive = false;
     if let Some(loss) = top.section("loss")? {
         let zero_prefs = [
             "start_pref_ae",
@@ -662,11 +665,11 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
             )?;
         }
         loss.refuse_present("relative_f", "ai4s's force loss is absolute")?;
+        intensive = loss.bool(&["intensive_ener_virial"], false)?;
         for k in [
             "enable_atom_ener_coeff",
             "use_huber",
             "f_use_norm",
-            "intensive_ener_virial",
             "use_default_pf",
         ] {
             loss.refuse_unless_bool(
@@ -729,6 +732,10 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         out.insert(k.into(), toml::Value::Float(v));
     }
     out.insert("disp_freq".into(), int(disp_freq));
+    out.insert(
+        "intensive_ener_virial".into(),
+        toml::Value::Boolean(intensive),
+    );
     Ok(out)
 }
 
@@ -1330,6 +1337,8 @@ mod tests {
         assert_eq!(cfg.validation_data, sys(3));
         assert_eq!(cfg.test_data, "");
         assert_eq!(cfg.sel, vec![46, 92]);
+        // DeePMD-kit's default loss normalisation (1/N), not ai4s's.
+        assert!(!cfg.intensive_ener_virial);
         assert_eq!((cfg.rcut, cfg.rcut_smth), (6.0, 0.5));
         assert_eq!(cfg.neuron, vec![25, 50, 100]);
         assert_eq!(cfg.axis_neuron, 16);

@@ -72,6 +72,12 @@ pub struct DeepPotConfig {
     pub start_pref_v: f64,
     /// Virial prefactor at the end.
     pub limit_pref_v: f64,
+    /// Normalise the energy and virial loss terms by 1/N^2 (intensive, like the per-atom errors
+    /// reported, so the prefactors do not depend on the system size) instead of DeePMD-kit's
+    /// legacy 1/N. DeePMD-kit's `loss.intensive_ener_virial`: its default is false (and an
+    /// `input.json` without it is read as false); ai4s's default is true, with the energy and
+    /// virial prefactors above tuned for it.
+    pub intensive_ener_virial: bool,
     /// Steps between lcurve rows.
     pub disp_freq: usize,
 }
@@ -102,6 +108,7 @@ impl Default for DeepPotConfig {
             limit_pref_f: 1.0,
             start_pref_v: 0.1,
             limit_pref_v: 1.0,
+            intensive_ener_virial: true,
             disp_freq: 100,
         }
     }
@@ -617,9 +624,12 @@ impl Task for DeepPotential {
                 [b * p.natoms, 3],
                 &ad,
             );
-            let de = (pred.energy - e_ref) / n;
-            let mut loss =
-                (de.clone() * de).mean() * pe + (pred.forces - f_ref).powi_scalar(2).mean() * pf;
+            // DeePMD-kit's `ener` loss: pe |dE|^2 / N + pf |dF|^2 / 3N + pv |dXi|^2 / 9N per frame
+            // (1/N^2 for energy and virial with `intensive_ener_virial`).
+            let norm = if cfg.intensive_ener_virial { n * n } else { n };
+            let de = pred.energy - e_ref;
+            let mut loss = (de.clone() * de).mean() * (pe / norm)
+                + (pred.forces - f_ref).powi_scalar(2).mean() * pf;
             if let Some(w) = p.targets.virial.as_ref().filter(|_| pv > 0.0) {
                 let w_ref = tensor(
                     idx.iter()
@@ -628,8 +638,8 @@ impl Task for DeepPotential {
                     [b, 9],
                     &ad,
                 );
-                let dw = (pred.virial - w_ref) / n;
-                loss = loss + (dw.clone() * dw).mean() * pv;
+                let dw = pred.virial - w_ref;
+                loss = loss + (dw.clone() * dw).mean() * (pv / norm);
             }
             model = optimizer_step(
                 &mut optim,
