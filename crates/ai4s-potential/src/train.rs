@@ -359,11 +359,14 @@ fn errors(p: &Prepared, idx: &[usize], pred: &(Vec<f64>, Vec<f64>, Vec<f64>)) ->
     }
 }
 
+/// A system's errors, its frame count and its force-component count.
+type SystemErrors = (Errors, usize, usize);
+
 /// Errors over several systems together: each system's measures weighted by how many values
 /// they average (frames for energies and virials, force components for forces), as `dp test`
 /// reports the weighted average over systems. The virial is `None` unless some system has one.
-fn combine(parts: &[(Errors, usize, usize)]) -> Errors {
-    let total = |w: &dyn Fn(&(Errors, usize, usize)) -> Option<(f64, f64)>, sq: bool| {
+fn combine(parts: &[SystemErrors]) -> Errors {
+    let total = |w: &dyn Fn(&SystemErrors) -> Option<(f64, f64)>, sq: bool| {
         let (mut sum, mut n) = (0.0, 0.0);
         for p in parts {
             if let Some((v, k)) = w(p) {
