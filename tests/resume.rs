@@ -390,9 +390,7 @@ fn a_diverging_fit_keeps_its_last_good_checkpoint_and_resumes_from_it() {
         .map(|f| f.history)
     };
     // 4 batches per epoch: the 11th loss call falls in epoch 3.
-    let err = attempt(11, false)
-        .err()
-        .expect("the NaN loss stops the run");
+    let err = attempt(11, false).expect_err("the NaN loss stops the run");
     let msg = err.to_string();
     assert!(
         matches!(err, ai4s::core::Error::Diverged { step: 3, .. }),
