@@ -67,7 +67,7 @@ impl<S> Loaded<S> {
     /// Loads the weights saved as `name` into `model` (built as in the original run).
     pub fn model<M: Module>(&self, name: &str, model: M) -> Result<M> {
         let path = self.dir.join(format!("{name}.bpk"));
-        model.try_load_file(&path).map_err(|e| {
+        crate::io::load_weights(model, &path).map_err(|e| {
             Error::Runtime(format!(
                 "checkpoint {}: cannot load the weights: {e:?}",
                 path.display()

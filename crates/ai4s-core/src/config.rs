@@ -50,8 +50,11 @@ pub fn parse_set(arg: &str) -> Result<(String, toml::Value)> {
         ));
     }
     let value = value.trim();
+    // Exactly one key: a value with a line break could otherwise define more keys, which would
+    // be dropped without a word (`epochs=3\nlr=0.5` would set epochs only).
     let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
+        .filter(|t| t.len() == 1)
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value.to_owned()));
     Ok((key.to_owned(), parsed))
@@ -226,6 +229,11 @@ mod tests {
         assert_eq!(
             parse_set("data=my.csv").expect("ok").1,
             toml::Value::String("my.csv".into())
+        );
+        // A second key after a line break is not silently dropped: the value is a string.
+        assert_eq!(
+            parse_set("epochs=3\nlr=0.5").expect("ok").1,
+            toml::Value::String("3\nlr=0.5".into())
         );
         assert!(parse_set("novalue").is_err());
         assert!(parse_set("=3").is_err());

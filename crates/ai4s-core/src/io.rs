@@ -109,6 +109,31 @@ pub fn read_to_string(path: &Path) -> Result<String> {
     })
 }
 
+/// Loads burn weights (a `.bpk` file written by `Module::save_file`) into `module`, like
+/// `module.try_load_file(path)`, after checking the file's tensor table: every tensor must hold
+/// floating-point numbers. Every ai4s module holds float parameters only, and burn 0.22 panics
+/// (instead of returning an error) when a record's integer or boolean tensor lands in a float
+/// parameter, so such a file is refused here first.
+pub fn load_weights<M: burn::module::Module>(
+    module: M,
+    path: &Path,
+) -> std::result::Result<M, burn::store::RecordError> {
+    use burn::tensor::DType;
+    let tensors = burn_pack::Reader::from_file_exact(path)?.into_tensors()?;
+    if let Some(t) = tensors.iter().find(|t| {
+        !matches!(
+            t.dtype,
+            DType::F64 | DType::F32 | DType::Flex32 | DType::F16 | DType::BF16
+        )
+    }) {
+        return Err(burn::store::RecordError::Validation(format!(
+            "tensor `{}` holds {:?} values; the weights of a network are floating-point numbers",
+            t.name, t.dtype
+        )));
+    }
+    module.try_load_file(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -645,6 +645,11 @@ pub fn import(doc: &Value, device: &Device) -> Res<(DeepPot, ModelMeta)> {
             env.sel.len()
         ));
     }
+    // Before anything is sized by the neighbour counts (their sum overflowed on garbage).
+    env.validate().map_err(|e| match e {
+        Error::Config { field, message } => format!("model.descriptor.{field}: {message}"),
+        other => other.to_string(),
+    })?;
     let net = NetSpec {
         neuron: desc.get("neuron")?.usizes()?,
         axis_neuron: desc.get("axis_neuron")?.usize()?,
@@ -755,7 +760,63 @@ pub fn import(doc: &Value, device: &Device) -> Res<(DeepPot, ModelMeta)> {
 /// Parses a DeePMD-kit document, YAML or JSON (JSON is YAML). Numbers are read with Rust's
 /// correctly rounded float parser, so an exported document reads back bit for bit.
 pub fn parse(text: &str) -> Res<Value> {
+    if let Some(line) = flow_too_deep(text) {
+        return Err(format!(
+            "not a model document: brackets nested deeper than {MAX_FLOW_DEPTH} levels at line {line}"
+        ));
+    }
     serde_norway::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))
+}
+
+/// Deepest nesting of `[`/`{` accepted (a model document nests about a dozen levels). The YAML
+/// parser refuses deeper documents as well, but only after tokenising all of the text, which
+/// for a file of unclosed brackets takes seconds and about 160 bytes of memory per byte.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// The line where `[`/`{` first nest deeper than [`MAX_FLOW_DEPTH`], outside quoted strings and
+/// comments. Errs towards not counting (a bracket inside a plain string is counted, but 128
+/// unclosed ones do not occur in a model document); the YAML parser keeps its own limit.
+fn flow_too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut line, mut prev) = (0usize, 1usize, '\n');
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\n' => line += 1,
+            // A comment, to the end of the line.
+            '#' if prev.is_whitespace() => {
+                it.by_ref().take_while(|&d| d != '\n').for_each(drop);
+                line += 1;
+                prev = '\n';
+                continue;
+            }
+            // A quoted string (at the start of a value): brackets inside are text.
+            '"' | '\'' if prev.is_whitespace() || ":-?,[{".contains(prev) => {
+                while let Some(d) = it.next() {
+                    match d {
+                        '\n' => line += 1,
+                        '\\' if c == '"' => {
+                            it.next();
+                        }
+                        '\'' if c == '\'' && it.peek() == Some(&'\'') => {
+                            it.next();
+                        }
+                        d if d == c => break,
+                        _ => {}
+                    }
+                }
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(line);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Reads the DeePMD-kit model document `path` (`.yaml` or `.json`).
@@ -825,4 +886,37 @@ pub fn write_detail(prefix: &Path, preds: &[SystemPrediction]) -> Result<()> {
     ai4s_core::io::write_atomic(&with(".e.out"), e.as_bytes())?;
     ai4s_core::io::write_atomic(&with(".f.out"), f.as_bytes())?;
     ai4s_core::io::write_atomic(&with(".v.out"), v.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_brackets_are_refused_before_the_yaml_parser_runs() {
+        let deep = "[".repeat(4_000_000);
+        let e = parse(&deep).expect_err("too deep");
+        assert!(e.contains("deeper than 128 levels at line 1"), "{e}");
+        let e = parse(&format!("a: 1\nb:\n  - {}", "{x: ".repeat(200))).expect_err("too deep");
+        assert!(e.contains("at line 3"), "{e}");
+        // Nesting up to the limit is left to the parser.
+        let ok = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count() {
+        let many = "[".repeat(300);
+        for text in [
+            format!("a: \"{many}\"\n"),
+            format!("a: '{many}'\n"),
+            format!("a: 'it''s {many}'\n"),
+            format!("a: \"\\\" {many}\"\n"),
+            format!("a: 1 # {many}\nb: 2\n"),
+            format!("[\"{many}\", '{many}']"),
+        ] {
+            assert!(flow_too_deep(&text).is_none(), "{text:.40}");
+            assert!(parse(&text).is_ok(), "{text:.40}");
+        }
+    }
 }

@@ -897,8 +897,8 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> 
         "layout",
         || "has more timestep flags than the networks have layers".into(),
     )?;
-    let model = DeepPot::with_layout(&meta.net, &meta.env.sel, &layout, device)
-        .try_load_file(path)
+    let model = DeepPot::with_layout(&meta.net, &meta.env.sel, &layout, device);
+    let model = ai4s_core::io::load_weights(model, path)
         .map_err(|e| Error::data(path, None, format!("cannot load the weights ({e:?}); was it written by `ai4s run deep-potential` with the sizes in {}?", meta_path.display())))?;
     // The record keeps the precision it was saved in; evaluate in the device's.
     let model = model.on_device(device)?;

@@ -4,7 +4,6 @@ use crate::env::{EnvKind, VecEnv};
 use crate::policy::{HostMlp, argmax};
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::{Error, Result};
-use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -114,9 +113,8 @@ pub fn load_policy(weights: &Path, device: &Device) -> Result<(Mlp, PolicyMeta)>
         hidden: meta.hidden.clone(),
         activation: meta.activation,
     }
-    .init(meta.obs_dim, meta.n_actions, device)
-    .try_load_file(weights)
-    .map_err(|e| {
+    .init(meta.obs_dim, meta.n_actions, device);
+    let net = ai4s_core::io::load_weights(net, weights).map_err(|e| {
         Error::data(
             weights,
             None,
