@@ -142,6 +142,16 @@ pub trait Objective<M> {
     fn loss(&self, model: &M, batch: &[usize]) -> Tensor<1>;
     /// Held-out score of a model without autodiff (lower is better).
     fn validate(&self, model: &M) -> Result<f64>;
+    /// Position of the objective's own random stream (fresh noise or collocation points per
+    /// batch, drawn from a [`TrainRng`]), saved with [`fit`]'s checkpoints so that a resumed run
+    /// draws the same numbers; `None` (the default) for objectives without one.
+    fn random_state(&self) -> Option<String> {
+        None
+    }
+    /// Restores a position from [`Objective::random_state`].
+    fn restore_random_state(&self, _position: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Statistics of one epoch.
@@ -228,6 +238,9 @@ struct FitState {
     first_loss: Option<f64>,
     /// Training ended (all epochs, or early stopping).
     finished: bool,
+    /// The objective's own random stream ([`Objective::random_state`]).
+    #[serde(default)]
+    objective_rng: Option<String>,
 }
 
 /// Trains `model` with `optim` on `objective`, logging each epoch to the run's metrics and
@@ -310,6 +323,9 @@ fn fit_seeded<M: Module>(
             st.best_val,
         ));
         set_rng_position(&mut rng, &st.rng)?;
+        if let Some(p) = &st.objective_rng {
+            objective.restore_random_state(p)?;
+        }
         order.clone_from(&st.order);
         history.clone_from(&st.history);
         first_loss = st.first_loss;
@@ -405,6 +421,7 @@ fn fit_seeded<M: Module>(
                 best_val: b.2,
                 first_loss,
                 finished,
+                objective_rng: objective.random_state(),
             };
             c.save(
                 epoch + 1,

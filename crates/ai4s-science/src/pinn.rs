@@ -11,12 +11,13 @@
 
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
+use ai4s_core::checkpoint::TrainRng as StdRng;
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor::to_vec;
 use ai4s_core::train::{Objective, TrainSettings, fit};
 use ai4s_core::{Area, Goal, Report, Result, RunContext, Task, TaskConfig};
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::f64::consts::PI;
@@ -77,6 +78,14 @@ struct Residual {
 }
 
 impl Objective<Mlp> for Residual {
+    fn random_state(&self) -> Option<String> {
+        Some(ai4s_core::checkpoint::rng_position(&self.rng.borrow()))
+    }
+
+    fn restore_random_state(&self, position: &str) -> Result<()> {
+        ai4s_core::checkpoint::set_rng_position(&mut self.rng.borrow_mut(), position)
+    }
+
     fn n_train(&self) -> usize {
         self.batches * self.batch
     }

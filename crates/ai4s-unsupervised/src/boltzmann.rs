@@ -34,12 +34,12 @@ use crate::flow::{FlowConfig, RealNvp};
 use crate::flow_density::{Grid, log_prob_points, normal_tensor, rows_tensor, sample_points};
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor};
+use ai4s_core::checkpoint::TrainRng as StdRng;
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor::{indices, to_vec};
 use ai4s_core::train::{Objective, TrainSettings, fit};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
-use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -394,6 +394,14 @@ impl ReverseKl {
 }
 
 impl Objective<RealNvp> for ReverseKl {
+    fn random_state(&self) -> Option<String> {
+        Some(ai4s_core::checkpoint::rng_position(&self.rng.borrow()))
+    }
+
+    fn restore_random_state(&self, position: &str) -> Result<()> {
+        ai4s_core::checkpoint::set_rng_position(&mut self.rng.borrow_mut(), position)
+    }
+
     fn n_train(&self) -> usize {
         self.steps * self.batch
     }

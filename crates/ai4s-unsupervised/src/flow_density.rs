@@ -30,7 +30,7 @@ pub fn rows_tensor(values: &[f64], d: usize, device: &Device) -> Tensor<2> {
 }
 
 /// `[n, d]` standard-normal draws from a seeded host generator.
-pub fn normal_tensor(rng: &mut StdRng, n: usize, d: usize, device: &Device) -> Tensor<2> {
+pub fn normal_tensor(rng: &mut impl rand::Rng, n: usize, d: usize, device: &Device) -> Tensor<2> {
     let v: Vec<f32> = (0..n * d)
         .map(|_| {
             let x: f64 = StandardNormal.sample(rng);
@@ -54,7 +54,7 @@ pub fn log_prob_points(model: &RealNvp, points: &[[f64; 2]], device: &Device) ->
 pub fn sample_points(
     model: &RealNvp,
     n: usize,
-    rng: &mut StdRng,
+    rng: &mut impl rand::Rng,
     device: &Device,
 ) -> Result<(Vec<[f64; 2]>, Vec<f64>)> {
     let mut xs = Vec::with_capacity(n);

@@ -27,6 +27,7 @@ use crate::flow_density::{normal_tensor, rows_tensor};
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::activation::{sigmoid, softplus};
 use ai4s_core::burn::tensor::{Device, Tensor};
+use ai4s_core::checkpoint::TrainRng as StdRng;
 use ai4s_core::data::Split;
 use ai4s_core::error::ensure;
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
@@ -35,7 +36,6 @@ use ai4s_core::tensor::{indices, to_vec};
 use ai4s_core::train::{Objective, TrainSettings, fit};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -250,6 +250,14 @@ struct NegElbo {
 }
 
 impl Objective<Vae> for NegElbo {
+    fn random_state(&self) -> Option<String> {
+        Some(ai4s_core::checkpoint::rng_position(&self.rng.borrow()))
+    }
+
+    fn restore_random_state(&self, position: &str) -> Result<()> {
+        ai4s_core::checkpoint::set_rng_position(&mut self.rng.borrow_mut(), position)
+    }
+
     fn n_train(&self) -> usize {
         self.x.dims()[0]
     }
