@@ -34,6 +34,19 @@ fn run_args(task: &str, args: &[&str], out: &Path) -> Vec<String> {
     v
 }
 
+/// `ai4s run TASK --resume --out OUT` followed by `extra`, as owned strings.
+fn resume_args(task: &str, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "run".to_string(),
+        task.to_string(),
+        "--resume".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
 /// Every file a killed run left must be whole: the JSON/TOML files parse, and the checkpoint
 /// the `latest` pointer names has its state and weights.
 fn assert_no_torn_files(dir: &Path) {
@@ -90,14 +103,7 @@ fn killed_and_resumed(task: &str, args: &[&str], root: &Path, seed: u64) -> (Pat
         let mut a = if first {
             run_args(task, args, &killed)
         } else {
-            vec![
-                "run".into(),
-                task.into(),
-                "--resume".into(),
-                "--out".into(),
-                killed.display().to_string(),
-                "--quiet".into(),
-            ]
+            resume_args(task, &killed, &["--quiet"])
         };
         a.extend(["--checkpoint-every".into(), "0".into()]);
         first = false;
@@ -222,13 +228,7 @@ fn resume_refuses_what_would_not_continue_the_run() {
     let d = tempfile::tempdir().expect("tempdir");
     let out = d.path().join("r");
     // Nothing to resume.
-    let o = run(&[
-        "run".into(),
-        "classification".into(),
-        "--resume".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ]);
+    let o = run(&resume_args("classification", &out, &[]));
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("nothing to resume"), "{err}");
@@ -245,40 +245,19 @@ fn resume_refuses_what_would_not_continue_the_run() {
         vec!["--seed", "7"],
         vec!["--device", "wgpu"],
     ] {
-        let mut a = vec![
-            "run".to_string(),
-            "classification".into(),
-            "--resume".into(),
-            "--out".into(),
-            out.display().to_string(),
-        ];
-        a.extend(extra.iter().map(|s| s.to_string()));
-        let o = run(&a);
+        let o = run(&resume_args("classification", &out, &extra));
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
     // Another task's directory.
-    let o = run(&[
-        "run".into(),
-        "regression".into(),
-        "--resume".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ]);
+    let o = run(&resume_args("regression", &out, &[]));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("classification"), "{err}");
     // A finished run resumes to the same result without training again.
     let before = summary_metrics(&out);
-    let o = run(&[
-        "run".into(),
-        "classification".into(),
-        "--resume".into(),
-        "--out".into(),
-        out.display().to_string(),
-        "--quiet".into(),
-    ]);
+    let o = run(&resume_args("classification", &out, &["--quiet"]));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(before, summary_metrics(&out));
 }

@@ -7,7 +7,7 @@
 //! [`Error::Diverged`] when the loss stops being finite. A task supplies only an [`Objective`]:
 //! how to compute a batch loss and how to score a model on held-out data.
 
-use crate::checkpoint::{TrainRng, rng_position, set_rng_position};
+use crate::checkpoint::TrainRng;
 use crate::error::{Error, Result, ensure};
 use crate::run::RunContext;
 use burn::module::Module;
@@ -223,18 +223,15 @@ fn apply<M: Module>(optim: &mut ModuleOptimizer, model: M, loss: Tensor<1>, lr: 
     optim.step(lr, model, grads)
 }
 
-/// What [`fit`] checkpoints besides the weights and the optimiser.
+/// What [`fit`] checkpoints besides the weights and the optimiser. The rest is derived: the
+/// sample order and the shuffling stream by replaying one shuffle per completed epoch, the best
+/// epoch from the history.
 #[derive(Serialize, Deserialize)]
 struct FitState {
-    /// Epochs completed.
-    epochs_done: usize,
-    /// Position of the shuffling stream after them.
-    rng: String,
-    /// The sample order after the last shuffle (each epoch shuffles the previous order).
-    order: Vec<usize>,
+    /// Training samples (a checkpoint of another training set is refused).
+    samples: usize,
+    /// One entry per completed epoch.
     history: Vec<EpochStats>,
-    best_epoch: usize,
-    best_val: f64,
     first_loss: Option<f64>,
     /// Training ended (all epochs, or early stopping).
     finished: bool,
@@ -305,31 +302,32 @@ fn fit_seeded<M: Module>(
         .flatten()
     {
         let st = &loaded.state;
-        if st.order.len() != n || st.history.len() != st.epochs_done {
+        if st.samples != n {
             return Err(Error::Runtime(format!(
                 "{label}: the checkpoint in {} does not match this training set ({} samples, checkpoint {})",
                 ckpt.as_ref()
                     .map(|c| c.dir().display().to_string())
                     .unwrap_or_default(),
                 n,
-                st.order.len()
+                st.samples
             )));
         }
         model = loaded.model("model", model)?;
         loaded.optimizer(optim)?;
-        best = Some((
-            loaded.model("best", model.clone())?,
-            st.best_epoch,
-            st.best_val,
-        ));
-        set_rng_position(&mut rng, &st.rng)?;
+        // The best epoch is the first with the lowest validation score (improvements are strict).
+        let (best_epoch, best_val) = st.history.iter().fold((0, f64::INFINITY), |b, h| {
+            if h.val < b.1 { (h.epoch, h.val) } else { b }
+        });
+        best = Some((loaded.model("best", model.clone())?, best_epoch, best_val));
+        for _ in &st.history {
+            order.shuffle(&mut rng);
+        }
         if let Some(p) = &st.objective_rng {
             objective.restore_random_state(p)?;
         }
-        order.clone_from(&st.order);
         history.clone_from(&st.history);
         first_loss = st.first_loss;
-        start = st.epochs_done;
+        start = history.len();
         finished = st.finished;
         for h in &history {
             if let Some(c) = ctx.as_deref_mut() {
@@ -413,12 +411,8 @@ fn fit_seeded<M: Module>(
             && (finished || c.due())
         {
             let state = FitState {
-                epochs_done: epoch + 1,
-                rng: rng_position(&rng),
-                order: order.clone(),
+                samples: n,
                 history: history.clone(),
-                best_epoch: b.1,
-                best_val: b.2,
                 first_loss,
                 finished,
                 objective_rng: objective.random_state(),
