@@ -51,20 +51,33 @@ impl Labeller for LennardJones {
         let mut out = Labels::zeros(pos.len());
         for (i, list) in nl.iter().enumerate() {
             for n in list {
-                let sr6 = (self.sigma / n.d).powi(6);
-                let v = 4.0 * self.epsilon * (sr6 * sr6 - sr6);
-                let dv = 4.0 * self.epsilon * (-12.0 * sr6 * sr6 + 6.0 * sr6) / n.d;
-                let (s, ds) = quintic_switch((n.d - self.r_on) / (self.rc - self.r_on));
-                let ds = ds / (self.rc - self.r_on);
-                // Each pair is seen from both ends: half the energy each time.
-                out.energy += 0.5 * v * s;
-                let de = 0.5 * (dv * s + v * ds);
-                let g = [de * n.r[0] / n.d, de * n.r[1] / n.d, de * n.r[2] / n.d];
-                out.add_pair_gradient(i, n.j, n.r, g);
+                add_pair(&mut out, i, n, self.epsilon, self.sigma, self.r_on, self.rc);
             }
         }
         Ok(out)
     }
+}
+
+/// Adds the switched pair term of atom `i` and neighbour `n` (seen from both ends, so half the
+/// energy each time) to `out`.
+fn add_pair(
+    out: &mut Labels,
+    i: usize,
+    n: &crate::cell::Neighbour,
+    epsilon: f64,
+    sigma: f64,
+    r_on: f64,
+    rc: f64,
+) {
+    let sr6 = (sigma / n.d).powi(6);
+    let v = 4.0 * epsilon * (sr6 * sr6 - sr6);
+    let dv = 4.0 * epsilon * (-12.0 * sr6 * sr6 + 6.0 * sr6) / n.d;
+    let (s, ds) = quintic_switch((n.d - r_on) / (rc - r_on));
+    let ds = ds / (rc - r_on);
+    out.energy += 0.5 * v * s;
+    let de = 0.5 * (dv * s + v * ds);
+    let g = [de * n.r[0] / n.d, de * n.r[1] / n.d, de * n.r[2] / n.d];
+    out.add_pair_gradient(i, n.j, n.r, g);
 }
 
 /// Smooth-cutoff Lennard-Jones for several atom types: `epsilon[a][b]` and `sigma[a][b]` per
@@ -186,16 +199,7 @@ impl Labeller for LjMixture {
             for n in list {
                 let (a, b) = (self.types[i], self.types[n.j]);
                 let (eps, sigma) = (self.epsilon[a][b], self.sigma[a][b]);
-                let sr6 = (sigma / n.d).powi(6);
-                let v = 4.0 * eps * (sr6 * sr6 - sr6);
-                let dv = 4.0 * eps * (-12.0 * sr6 * sr6 + 6.0 * sr6) / n.d;
-                let (s, ds) = quintic_switch((n.d - self.r_on) / (self.rc - self.r_on));
-                let ds = ds / (self.rc - self.r_on);
-                // Each pair is seen from both ends: half the energy each time.
-                out.energy += 0.5 * v * s;
-                let de = 0.5 * (dv * s + v * ds);
-                let g = [de * n.r[0] / n.d, de * n.r[1] / n.d, de * n.r[2] / n.d];
-                out.add_pair_gradient(i, n.j, n.r, g);
+                add_pair(&mut out, i, n, eps, sigma, self.r_on, self.rc);
             }
         }
         Ok(out)
