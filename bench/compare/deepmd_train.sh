@@ -42,7 +42,7 @@ BACKENDS=${BACKENDS:-"tf pt"}
 THREADS=${THREADS:-$(nproc)}
 VENV_TF=${VENV_TF:-/tmp/ai4s-dptf}
 VENV_PT=${VENV_PT:-/tmp/ai4s-dp}
-DISP=100
+DISP=${DISP:-100}
 DP_VERSION=3.2.0
 SRC="$ROOT/datasets/tb-si-64/train"
 mkdir -p "$W"
