@@ -827,17 +827,21 @@ struct TrainState {
 }
 
 /// Logs an lcurve row to the run's metrics, with DeePMD's column names.
+/// The virial columns (`rmse_v_val`, `rmse_v_trn`, per atom) appear when the training data has
+/// virials; a validation set without them logs NaN there, as DeePMD-kit prints `nan`.
 fn log_lcurve(ctx: &mut RunContext, (step, vl, trn, lr): &LcurveRow) {
-    ctx.log(
-        *step,
-        &[
-            ("rmse_e_val", vl.energy_rmse_per_atom),
-            ("rmse_e_trn", trn.energy_rmse_per_atom),
-            ("rmse_f_val", vl.force_rmse),
-            ("rmse_f_trn", trn.force_rmse),
-            ("lr", *lr),
-        ],
-    );
+    let mut row = vec![
+        ("rmse_e_val", vl.energy_rmse_per_atom),
+        ("rmse_e_trn", trn.energy_rmse_per_atom),
+        ("rmse_f_val", vl.force_rmse),
+        ("rmse_f_trn", trn.force_rmse),
+    ];
+    if let Some(v) = trn.virial_rmse_per_atom {
+        row.push(("rmse_v_val", vl.virial_rmse_per_atom.unwrap_or(f64::NAN)));
+        row.push(("rmse_v_trn", v));
+    }
+    row.push(("lr", *lr));
+    ctx.log(*step, &row);
 }
 
 /// The network layout, kept in `model.toml` as a `[layout]` table after the [`ModelMeta`]
