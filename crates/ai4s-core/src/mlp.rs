@@ -29,7 +29,7 @@ impl Activation {
     pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
             Activation::Relu => activation::relu(x),
-            Activation::Tanh => activation::tanh(x),
+            Activation::Tanh => crate::tensor::tanh(x),
             Activation::Gelu => activation::gelu(x),
             Activation::Silu => activation::silu(x),
         }
@@ -147,7 +147,7 @@ impl Mlp {
                     second: z2,
                 });
             }
-            let a = z.tanh();
+            let a = crate::tensor::tanh(z);
             let g = (a.clone() * a.clone()).neg() + 1.0;
             d2 = second
                 .iter()
