@@ -24,17 +24,39 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
         .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
 }
 
-/// `tanh(x)` evaluated as `2 sigmoid(2x) - 1`, the form every tanh network in ai4s uses.
+/// `tanh(x)` for every tanh network in ai4s: on flex evaluated as `2 sigmoid(2x) - 1`, on other
+/// backends with their own `tanh`.
 ///
-/// Why not `Tensor::tanh`: burn-flex evaluates `tanh` element by element with libm's `tanhf`
-/// (which calls `expm1f`), about 24 ns per element; in a profile of Deep Potential training on
-/// one core, `tanhf` and `expm1f` took 39 % of the time. Its `sigmoid` costs one `expf`, and its
-/// backward is one fused pass (`g s (1 - s)`). On GPU backends burn's fusion merges the scalar
-/// ops into the sigmoid kernel. The two forms differ by rounding only: at most a few ulp of 1
-/// (about 2e-7 absolute in f32, 4e-16 in f64), and the result stays within [-1, 1]. See
+/// Why: burn-flex evaluates `tanh` element by element with libm's `tanhf` (which calls
+/// `expm1f`), about 24 ns per element; in a profile of Deep Potential training on one core,
+/// `tanhf` and `expm1f` took 39 % of the time. Its `sigmoid` costs one `expf`, and its backward
+/// is one fused pass (`g s (1 - s)`). ndarray is the other way round (its sigmoid is composed of
+/// several ops and made Deep Potential training 3x slower), and the GPU backends have a native
+/// tanh kernel, so they keep `tanh`. The two forms differ by rounding only: at most a few ulp
+/// of 1 (about 2e-7 absolute in f32, 4e-16 in f64), and the result stays within [-1, 1]. See
 /// BENCHMARKS.md ("Where ai4s is slower") for the timings.
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    burn::tensor::activation::sigmoid(x * 2.0) * 2.0 - 1.0
+    if is_flex(&x.device()) {
+        burn::tensor::activation::sigmoid(x * 2.0) * 2.0 - 1.0
+    } else {
+        x.tanh()
+    }
+}
+
+/// Whether `device` is flex, with or without autodiff.
+fn is_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        matches!(
+            device.as_dispatch().clone().inner(),
+            burn::backend::DispatchDevice::Flex(_)
+        )
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
 }
 
 #[cfg(test)]
@@ -51,6 +73,7 @@ mod tests {
             .collect();
         let n = xs.len();
         let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device);
+        assert!(is_flex(&device) && is_flex(&device.clone().autodiff()));
         let ours = to_vec(tanh(x)).expect("values");
         for (v, x) in ours.iter().zip(&xs) {
             let exact = (*x as f64).tanh();
