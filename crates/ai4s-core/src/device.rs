@@ -180,6 +180,23 @@ pub fn make_device(backend: Backend, precision: Precision, seed: u64) -> Result<
     Ok(device)
 }
 
+/// Whether `device` is a flex device, with or without autodiff (for choices that depend on
+/// how a backend implements an op, such as [`crate::tensor::tanh`]).
+pub fn is_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        matches!(
+            device.as_dispatch().clone().inner(),
+            burn::backend::DispatchDevice::Flex(_)
+        )
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
+
 #[allow(unreachable_code, unused_variables)]
 fn raw_device(backend: Backend) -> Result<Device> {
     match backend {

@@ -31,38 +31,22 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
 /// `expm1f`), about 24 ns per element; in a profile of Deep Potential training on one core,
 /// `tanhf` and `expm1f` took 39 % of the time. Its `sigmoid` costs one `expf`, and its backward
 /// is one fused pass (`g s (1 - s)`). ndarray is the other way round (its sigmoid is composed of
-/// several ops and made Deep Potential training 3x slower), and the GPU backends have a native
+/// several ops and made Deep Potential training about 2x slower), and the GPU backends have a native
 /// tanh kernel, so they keep `tanh`. The two forms differ by rounding only: at most a few ulp
 /// of 1 (about 2e-7 absolute in f32, 4e-16 in f64), and the result stays within [-1, 1]. See
 /// BENCHMARKS.md ("Where ai4s is slower") for the timings.
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if is_flex(&x.device()) {
+    if crate::device::is_flex(&x.device()) {
         burn::tensor::activation::sigmoid(x * 2.0) * 2.0 - 1.0
     } else {
         x.tanh()
     }
 }
 
-/// Whether `device` is flex, with or without autodiff.
-fn is_flex(device: &Device) -> bool {
-    #[cfg(feature = "flex")]
-    {
-        matches!(
-            device.as_dispatch().clone().inner(),
-            burn::backend::DispatchDevice::Flex(_)
-        )
-    }
-    #[cfg(not(feature = "flex"))]
-    {
-        let _ = device;
-        false
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::{Backend, Precision, make_device};
+    use crate::device::{Backend, Precision, is_flex, make_device};
 
     #[test]
     fn tanh_matches_the_library_tanh_and_its_gradient() {

@@ -7,7 +7,7 @@
 //! [`Error::Diverged`] when the loss stops being finite. A task supplies only an [`Objective`]:
 //! how to compute a batch loss and how to score a model on held-out data.
 
-use crate::checkpoint::TrainRng;
+use crate::checkpoint::{TrainRng, rng_position, set_rng_position};
 use crate::error::{Error, Result, ensure};
 use crate::run::RunContext;
 use burn::module::Module;
@@ -17,6 +17,7 @@ use burn::tensor::Tensor;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// Learning-rate schedule over epochs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -142,15 +143,11 @@ pub trait Objective<M> {
     fn loss(&self, model: &M, batch: &[usize]) -> Tensor<1>;
     /// Held-out score of a model without autodiff (lower is better).
     fn validate(&self, model: &M) -> Result<f64>;
-    /// Position of the objective's own random stream (fresh noise or collocation points per
-    /// batch, drawn from a [`TrainRng`]), saved with [`fit`]'s checkpoints so that a resumed run
-    /// draws the same numbers; `None` (the default) for objectives without one.
-    fn random_state(&self) -> Option<String> {
+    /// The objective's own random stream (fresh noise or collocation points per batch), whose
+    /// position [`fit`]'s checkpoints save so that a resumed run draws the same numbers; `None`
+    /// (the default) for objectives without one.
+    fn random_stream(&self) -> Option<&RefCell<TrainRng>> {
         None
-    }
-    /// Restores a position from [`Objective::random_state`].
-    fn restore_random_state(&self, _position: &str) -> Result<()> {
-        Ok(())
     }
 }
 
@@ -235,7 +232,7 @@ struct FitState {
     first_loss: Option<f64>,
     /// Training ended (all epochs, or early stopping).
     finished: bool,
-    /// The objective's own random stream ([`Objective::random_state`]).
+    /// The objective's own random stream ([`Objective::random_stream`]).
     #[serde(default)]
     objective_rng: Option<String>,
 }
@@ -322,8 +319,8 @@ fn fit_seeded<M: Module>(
         for _ in &st.history {
             order.shuffle(&mut rng);
         }
-        if let Some(p) = &st.objective_rng {
-            objective.restore_random_state(p)?;
+        if let (Some(p), Some(r)) = (&st.objective_rng, objective.random_stream()) {
+            set_rng_position(&mut r.borrow_mut(), p)?;
         }
         history.clone_from(&st.history);
         first_loss = st.first_loss;
@@ -415,7 +412,7 @@ fn fit_seeded<M: Module>(
                 history: history.clone(),
                 first_loss,
                 finished,
-                objective_rng: objective.random_state(),
+                objective_rng: objective.random_stream().map(|r| rng_position(&r.borrow())),
             };
             c.save(
                 epoch + 1,

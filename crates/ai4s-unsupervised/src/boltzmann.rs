@@ -394,12 +394,8 @@ impl ReverseKl {
 }
 
 impl Objective<RealNvp> for ReverseKl {
-    fn random_state(&self) -> Option<String> {
-        Some(ai4s_core::checkpoint::rng_position(&self.rng.borrow()))
-    }
-
-    fn restore_random_state(&self, position: &str) -> Result<()> {
-        ai4s_core::checkpoint::set_rng_position(&mut self.rng.borrow_mut(), position)
+    fn random_stream(&self) -> Option<&RefCell<StdRng>> {
+        Some(&self.rng)
     }
 
     fn n_train(&self) -> usize {
