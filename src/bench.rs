@@ -124,7 +124,7 @@ fn md_atom_steps(backend: Backend, natoms: usize, steps: usize) -> Result<f64> {
     let opts = RunOptions {
         out: Some(dir.path().to_path_buf()),
         quiet: true,
-        device: Some(backend.name().into()),
+        device: Some(backend),
         sets: vec!["numb_steps=5".into(), "disp_freq=1000000".into()],
         ..Default::default()
     };
@@ -146,12 +146,12 @@ fn md_atom_steps(backend: Backend, natoms: usize, steps: usize) -> Result<f64> {
 }
 
 /// Runs `task` quietly with `sets` into a temporary directory and returns metric `metric`.
-fn task_metric(task: &dyn DynTask, sets: &[&str], device: &str, metric: &str) -> Result<f64> {
+fn task_metric(task: &dyn DynTask, sets: &[&str], device: Backend, metric: &str) -> Result<f64> {
     let dir = tempfile::tempdir().map_err(|e| Error::Runtime(format!("temp dir: {e}")))?;
     let opts = RunOptions {
         out: Some(dir.path().to_path_buf()),
         quiet: true,
-        device: Some(device.into()),
+        device: Some(device),
         sets: sets.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
@@ -223,7 +223,7 @@ pub fn run(backends: &[Backend], repeat: usize, quick: bool, out: &Path) -> Resu
             runs.push(task_metric(
                 &ai4s::potential::DeepPotential,
                 &[dp_steps, "disp_freq=1000000"],
-                b.name(),
+                b,
                 "train_steps_per_second",
             )?);
         }
@@ -260,7 +260,7 @@ pub fn run(backends: &[Backend], repeat: usize, quick: bool, out: &Path) -> Resu
                     &format!("total_steps={ppo_steps}"),
                     "eval_episodes=10",
                 ],
-                b.name(),
+                b,
                 "wall_seconds_per_seed",
             )?);
         }

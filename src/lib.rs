@@ -70,7 +70,7 @@ pub fn run_map(
     use ai4s_core::html::{MapEntry, write_map};
     let start = std::time::Instant::now();
     ai4s_core::io::create_dir(out)?;
-    let backend = ai4s_core::device::resolve_backend(base.device.as_deref())?;
+    let backend = ai4s_core::device::resolve_backend(base.device)?;
     let mut entries = Vec::new();
     for task in tasks {
         let opts = ai4s_core::RunOptions {

@@ -2,6 +2,7 @@
 
 mod bench;
 
+use ai4s::core::burn::tensor::Device;
 use ai4s::core::{Backend, Error, Precision, Result, RunOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ struct Cli {
 struct Common {
     /// Backend: flex, ndarray, wgpu or cuda (default: AI4S_DEVICE, else flex).
     #[arg(long)]
-    device: Option<String>,
+    device: Option<Backend>,
     /// Seed for every random number generator.
     #[arg(long)]
     seed: Option<u64>,
@@ -144,6 +145,9 @@ enum PotentialCommand {
         /// Output document (`.yaml`; JSON content, which is YAML).
         #[arg(long)]
         out: PathBuf,
+        // Device: the conversion copies weights exactly, so it runs in f64 (flex, ndarray, cuda).
+        #[command(flatten)]
+        common: Common,
     },
     /// Import a DeePMD-kit model document (`dp convert-backend model.pb model.yaml`) as ai4s
     /// weights (`model.bpk` and `model.toml` in DIR).
@@ -154,6 +158,9 @@ enum PotentialCommand {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        // Device: the conversion copies weights exactly, so it runs in f64 (flex, ndarray, cuda).
+        #[command(flatten)]
+        common: Common,
     },
 }
 
@@ -187,13 +194,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// The one place the command line turns `--device` (else `AI4S_DEVICE`, else the default) and a
+/// precision into a device; every arm that computes outside the task runner calls it.
+fn device_for(common: &Common, precision: Precision) -> Result<(Backend, Device)> {
+    let backend = ai4s::core::device::resolve_backend(common.device)?;
+    let device = ai4s::core::device::make_device(backend, precision, common.seed.unwrap_or(42))?;
+    Ok((backend, device))
+}
+
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::List => {
-            println!("{:<14} {:<14} description", "task", "area");
-            for t in ai4s::registry() {
+            let tasks = ai4s::registry();
+            // Columns as wide as their longest entry, so long task names keep them aligned.
+            let w_name = tasks
+                .iter()
+                .map(|t| t.name().len())
+                .chain([4])
+                .max()
+                .unwrap_or(4);
+            let w_area = tasks
+                .iter()
+                .map(|t| t.area().name().len())
+                .chain([4])
+                .max()
+                .unwrap_or(4);
+            println!("{:<w_name$}  {:<w_area$}  description", "task", "area");
+            for t in &tasks {
                 println!(
-                    "{:<14} {:<14} {}",
+                    "{:<w_name$}  {:<w_area$}  {}",
                     t.name(),
                     t.area().name(),
                     t.description()
@@ -273,20 +302,17 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                     .filter(|b| matches!(b, Backend::Flex | Backend::Ndarray))
                     .collect()
             } else {
-                backends
-                    .iter()
-                    .map(|b| ai4s::core::device::resolve_backend(Some(b)))
-                    .collect::<Result<_>>()?
+                backends.iter().map(|b| b.parse()).collect::<Result<_>>()?
             };
             bench::run(&list, repeat, quick, &out)?;
             println!("wrote {}", out.join("bench.json").display());
         }
         Command::Selftest { steps, tol, common } => {
-            use ai4s::core::device::{make_device, resolve_backend};
+            use ai4s::core::device::make_device;
             ai4s::core::error::ensure(steps >= 2, "steps", || {
                 format!("must be at least 2, got {steps}")
             })?;
-            let candidate = resolve_backend(common.device.as_deref())?;
+            let (candidate, candidate_device) = device_for(&common, Precision::F32)?;
             let seed = common.seed.unwrap_or(42);
             let reference = Backend::default_backend()
                 .filter(|b| matches!(b, Backend::Flex | Backend::Ndarray))
@@ -297,7 +323,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 })?;
             let a = ai4s::core::selftest::backend_agreement(
                 &make_device(reference, Precision::F32, seed)?,
-                &make_device(candidate, Precision::F32, seed)?,
+                &candidate_device,
                 steps,
             )?;
             println!("step  {:>14} {:>14}", reference.name(), candidate.name());
@@ -331,11 +357,9 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                     common,
                 },
         } => {
-            use ai4s::core::device::{make_device, resolve_backend};
-            let backend = resolve_backend(common.device.as_deref())?;
             let precision = if f64 { Precision::F64 } else { Precision::F32 };
-            let device = make_device(backend, precision, common.seed.unwrap_or(42))?;
-            let preds = ai4s::potential::train::predict_model(&model, &data, &device)?;
+            let (_, device) = device_for(&common, precision)?;
+            let preds = ai4s::potential::model_file::predict_model(&model, &data, &device)?;
             if let Some(prefix) = detail {
                 ai4s::potential::dpmodel::write_detail(&prefix, &preds)?;
             }
@@ -360,17 +384,17 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             println!("units: eV/atom, eV/A, eV/atom");
         }
         Command::Potential {
-            action: PotentialCommand::Export { model, out },
+            action: PotentialCommand::Export { model, out, common },
         } => {
-            let device = ai4s::core::device::make_device(Backend::Flex, Precision::F64, 42)?;
-            let (m, meta) = ai4s::potential::train::load_model(&model, &device)?;
+            let (_, device) = device_for(&common, Precision::F64)?;
+            let (m, meta) = ai4s::potential::model_file::load_model(&model, &device)?;
             ai4s::potential::dpmodel::export_file(&m, &meta, &out)?;
             println!("wrote {}", out.display());
         }
         Command::Potential {
-            action: PotentialCommand::Import { model, out },
+            action: PotentialCommand::Import { model, out, common },
         } => {
-            let device = ai4s::core::device::make_device(Backend::Flex, Precision::F64, 42)?;
+            let (_, device) = device_for(&common, Precision::F64)?;
             let (m, meta) = ai4s::potential::dpmodel::import_file(&model, &device)?;
             let bpk = ai4s::potential::dpmodel::save_native(&m, &meta, &out)?;
             println!("wrote {}", bpk.display());

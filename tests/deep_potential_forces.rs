@@ -4,7 +4,6 @@
 
 use ai4s::core::burn::module::Module;
 use ai4s::core::burn::tensor::{Device, IndexingUpdateOp, Tensor};
-use ai4s::core::device::{Backend, Precision, make_device};
 use ai4s::potential::cell::{V3, apply_strain, diamond};
 use ai4s::potential::env::{self, EnvSpec};
 use ai4s::potential::frames::{Frame, System};
@@ -31,7 +30,7 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
 
 #[test]
 fn forces_virial_and_gradients_are_exact() {
-    let device: Device = make_device(Backend::Flex, Precision::F64, 7).expect("f64 flex");
+    let device: Device = ai4s::core::device::test_device(ai4s::core::device::Precision::F64, 7);
     let (pos, cell) = diamond(5.43, 1);
     let pos: Vec<V3> = pos
         .iter()

@@ -7,14 +7,14 @@
 //! one entry per type is refused, naming `sel`.
 
 use ai4s::core::RunContext;
-use ai4s::core::device::{Backend, Precision, make_device};
 use ai4s::core::progress::ProgressMode;
 use ai4s::potential::cell::{Cell, V3, neighbours};
 use ai4s::potential::deepmd;
 use ai4s::potential::frames::{Frame, System};
 use ai4s::potential::labeller::Labeller;
 use ai4s::potential::lj::LjMixture;
-use ai4s::potential::train::{DeepPotConfig, load_model, train_into};
+use ai4s::potential::model_file::load_model;
+use ai4s::potential::train::{DeepPotConfig, train_into};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use std::path::{Path, PathBuf};
 
@@ -157,10 +157,10 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
         disp_freq: 500,
         ..DeepPotConfig::default()
     };
-    let device = make_device(Backend::Flex, Precision::F32, 11).expect("flex device");
+    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 11);
     let ctx = RunContext::new(
         device.clone(),
-        Backend::Flex,
+        ai4s::core::device::test_backend(),
         11,
         tmp.path().join("ctx"),
         true,

@@ -32,7 +32,7 @@ fn shipped_input_json_trains_through_the_runner() {
             "fitting_neuron=[16, 16]".into(),
         ],
         out: Some(d.path().join("run")),
-        device: Some("flex".into()),
+        device: Some(ai4s::core::Backend::Flex),
         quick: true,
         quiet: true,
         ..Default::default()
@@ -64,7 +64,7 @@ fn input_json_that_ai4s_cannot_honour_is_refused_before_running() {
     let opts = RunOptions {
         config_file: Some(file.clone()),
         out: Some(d.path().join("run")),
-        device: Some("flex".into()),
+        device: Some(ai4s::core::Backend::Flex),
         quiet: true,
         ..Default::default()
     };

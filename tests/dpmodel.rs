@@ -2,13 +2,12 @@
 //! predictions, the document has DeePMD-kit 3.2's layout, and malformed or unsupported files
 //! are refused with the key named.
 
-use ai4s::core::device::make_device;
-use ai4s::core::{Backend, Precision};
 use ai4s::potential::deepmd::read_system;
 use ai4s::potential::dpmodel::{self, export, import, import_file, parse, save_native};
 use ai4s::potential::env::{self, EnvSpec};
+use ai4s::potential::meta::ModelMeta;
 use ai4s::potential::model::{DeepPot, NetLayout, NetSpec};
-use ai4s::potential::train::{ModelMeta, predict_model};
+use ai4s::potential::model_file::predict_model;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +16,7 @@ fn test_data() -> PathBuf {
 }
 
 fn device() -> burn::tensor::Device {
-    make_device(Backend::Flex, Precision::F64, 7).expect("flex f64")
+    ai4s::core::device::test_device(ai4s::core::device::Precision::F64, 7)
 }
 
 /// A small untrained model with data statistics and an energy bias, in the given layout.
@@ -70,7 +69,7 @@ fn export_then_import_gives_identical_predictions() {
         let bpk = save_native(&model, &meta, &dir.path().join("native")).expect("save");
         // Native weights -> DeePMD-kit document -> predictions.
         let (loaded, loaded_meta) =
-            ai4s::potential::train::load_model(&bpk, &device()).expect("load native");
+            ai4s::potential::model_file::load_model(&bpk, &device()).expect("load native");
         assert_eq!(loaded.layout(), model.layout());
         let yaml = dir.path().join("model.yaml");
         dpmodel::export_file(&loaded, &loaded_meta, &yaml).expect("export");

@@ -122,7 +122,7 @@ fn the_seeds_are_valid_inputs() {
         let dir = harness::fresh_dir("seed");
         let data = seed("model", name);
         harness::write_parts(&dir, &["model.toml", "model.bpk"], &harness::split(&data));
-        ai4s::potential::train::load_model(&dir.join("model.bpk"), &dev)
+        ai4s::potential::model_file::load_model(&dir.join("model.bpk"), &dev)
             .unwrap_or_else(|e| panic!("model {name}: {e}"));
     }
     for name in ["cartpole", "gridworld"] {
@@ -207,7 +207,7 @@ fn policy_weights_with_integer_tensors_are_refused() {
     );
 }
 
-/// The same finding for a Deep Potential's `model.bpk`: `train::load_model` loads the weights
+/// The same finding for a Deep Potential's `model.bpk`: `model_file::load_model` loads the weights
 /// through `ai4s_core::io::load_weights`, which refuses them.
 #[test]
 fn model_weights_with_integer_tensors_are_refused() {
@@ -215,7 +215,7 @@ fn model_weights_with_integer_tensors_are_refused() {
     let dir = harness::fresh_dir("regression");
     harness::write_parts(&dir, &["model.toml", "model.bpk"], &harness::split(&data));
     refused(
-        ai4s::potential::train::load_model(&dir.join("model.bpk"), &harness::device()),
+        ai4s::potential::model_file::load_model(&dir.join("model.bpk"), &harness::device()),
         &["model.bpk", "I32", "floating-point"],
     );
 }

@@ -3,7 +3,6 @@
 //! Boltzmann generator learn what their tasks claim on small configurations.
 
 use ai4s::core::burn::tensor::{Device, Tensor, TensorData};
-use ai4s::core::device::{Backend, Precision, make_device};
 use ai4s::core::progress::ProgressMode;
 use ai4s::core::run::run_task;
 use ai4s::core::{RunContext, RunOptions, TaskConfig};
@@ -13,7 +12,7 @@ use ai4s_unsupervised::flow_density::{FlowDensityConfig, Grid, fit_density, log_
 use ai4s_unsupervised::{BoltzmannGenerator, VaeTask};
 
 fn device() -> Device {
-    make_device(Backend::Flex, Precision::F32, 7).expect("flex device")
+    ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 7)
 }
 
 fn quiet(sets: &[&str], seed: u64, dir: &std::path::Path) -> RunOptions {
@@ -57,7 +56,7 @@ fn flow_density_integrates_to_one_before_and_after_training() {
     let d = tempfile::tempdir().expect("tempdir");
     let mut ctx = RunContext::new(
         device.clone(),
-        Backend::Flex,
+        ai4s::core::device::test_backend(),
         11,
         d.path().to_path_buf(),
         true,

@@ -3,7 +3,6 @@
 //! forces the Deep Potential predicts. (Its own test binary: the device is configured for f64.)
 
 use ai4s::core::burn::tensor::Device;
-use ai4s::core::device::{Backend, Precision, make_device};
 use ai4s::potential::cell::{Cell, FCC, V3, cubic_crystal, diamond};
 use ai4s::potential::env::{self, EnvSpec};
 use ai4s::potential::forcefield::{DeepPotForceField, ForceField};
@@ -11,15 +10,15 @@ use ai4s::potential::frames::{Frame, System};
 use ai4s::potential::integrate::{self, Ensemble, MdGuard, MdOptions, MdState, Record, Trajectory};
 use ai4s::potential::lj::LennardJones;
 use ai4s::potential::md::{ACCEL, SI_MASS};
+use ai4s::potential::meta::ModelMeta;
 use ai4s::potential::model::{DeepPot, NetSpec, batch};
 use ai4s::potential::sw::StillingerWeber;
-use ai4s::potential::train::ModelMeta;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::path::Path;
 
 fn f64_device() -> Device {
-    make_device(Backend::Flex, Precision::F64, 11).expect("f64 flex device")
+    ai4s::core::device::test_device(ai4s::core::device::Precision::F64, 11)
 }
 
 fn argon() -> (Vec<V3>, Cell, Vec<f64>) {

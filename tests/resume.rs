@@ -326,7 +326,7 @@ fn model_device(model: &ai4s::core::mlp::Mlp) -> ai4s::core::burn::tensor::Devic
 #[test]
 fn a_diverging_fit_keeps_its_last_good_checkpoint_and_resumes_from_it() {
     use ai4s::core::burn::tensor::{Distribution, Tensor};
-    use ai4s::core::device::{Backend, Precision, make_device};
+
     use ai4s::core::mlp::{Activation, MlpConfig};
     use ai4s::core::progress::ProgressMode;
     use ai4s::core::train::{TrainSettings, fit};
@@ -337,10 +337,10 @@ fn a_diverging_fit_keeps_its_last_good_checkpoint_and_resumes_from_it() {
         ..TrainSettings::default()
     };
     let attempt = |nan_from: usize, resume: bool| {
-        let device = make_device(Backend::Flex, Precision::F32, 3).expect("flex");
+        let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 3);
         let mut ctx = ai4s::core::RunContext::new(
             device.clone(),
-            Backend::Flex,
+            ai4s::core::device::test_backend(),
             3,
             d.path().to_path_buf(),
             false,

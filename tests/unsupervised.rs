@@ -2,9 +2,9 @@
 //! likelihood never falls (PCA's analytic check is a unit test in `pca.rs`), DBSCAN separates the moons, a user's
 //! CSV round-trips to one label per row, and bad input is refused with a useful error.
 
+use ai4s::core::metrics::adjusted_rand_index;
 use ai4s::core::run::run_task;
 use ai4s::core::{Error, RunOptions};
-use ai4s_unsupervised::cluster_metrics::adjusted_rand_index;
 use ai4s_unsupervised::dbscan::Dbscan;
 use ai4s_unsupervised::gmm::{Covariance, Gmm};
 use ai4s_unsupervised::kmeans::KMeans;

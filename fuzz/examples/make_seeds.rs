@@ -14,7 +14,7 @@ use ai4s::potential::dpmodel::{export, save_native, to_text};
 use ai4s::potential::env::EnvSpec;
 use ai4s::potential::frames::{Frame, System};
 use ai4s::potential::model::{DeepPot, NetLayout, NetSpec};
-use ai4s::potential::train::ModelMeta;
+use ai4s::potential::meta::ModelMeta;
 use ai4s::potential::{npy, xyz};
 use ai4s::rl::agent::PolicyMeta;
 use ai4s::rl::env::EnvKind;

@@ -290,11 +290,11 @@ pub fn dpmodel_file(data: &[u8]) {
 }
 
 /// A saved Deep Potential: `model.toml` and `model.bpk` (burn weights), loaded as
-/// `ai4s potential test|export` and the MD tasks do (`train::load_model`).
+/// `ai4s potential test|export` and the MD tasks do (`model_file::load_model`).
 pub fn model(data: &[u8]) {
     let dir = fresh_dir("model");
     write_parts(&dir, &["model.toml", "model.bpk"], &split(data));
-    show(&ai4s::potential::train::load_model(
+    show(&ai4s::potential::model_file::load_model(
         &dir.join("model.bpk"),
         &device(),
     ));

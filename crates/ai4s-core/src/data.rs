@@ -202,6 +202,16 @@ impl Standardizer {
     }
 }
 
+/// Shared validation of the split fractions.
+pub fn validate_split(val: f64, test: f64) -> Result<()> {
+    for (name, f) in [("val_fraction", val), ("test_fraction", test)] {
+        crate::error::ensure(f > 0.0 && f < 0.5, name, || {
+            format!("must lie in (0, 0.5), got {f}")
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,12 +127,17 @@ impl std::str::FromStr for Backend {
     }
 }
 
-/// Resolves the user's choice: an explicit `--device`, else `AI4S_DEVICE`, else the default.
-pub fn resolve_backend(explicit: Option<&str>) -> Result<Backend> {
+/// Resolves the user's choice: an explicit `--device` (parsed once by the command line), else
+/// `AI4S_DEVICE`, else the default. This and [`make_device`] are the one place that decides
+/// the device; everything else receives a [`Device`].
+pub fn resolve_backend(explicit: Option<Backend>) -> Result<Backend> {
+    if let Some(b) = explicit {
+        return Ok(b);
+    }
     let env = std::env::var("AI4S_DEVICE")
         .ok()
         .filter(|s| !s.trim().is_empty());
-    match explicit.map(str::to_owned).or(env) {
+    match env {
         Some(name) => name.parse(),
         None => Backend::default_backend().ok_or_else(|| {
             Error::Backend(
@@ -195,6 +200,83 @@ pub fn is_flex(device: &Device) -> bool {
         let _ = device;
         false
     }
+}
+
+/// The backend tests run on: `AI4S_TEST_DEVICE` (a backend name), flex when unset.
+///
+/// # Panics
+/// When the variable names an unknown backend or one not compiled into this build: a test
+/// asked to run on a backend must not pass silently on another.
+pub fn test_backend() -> Backend {
+    match std::env::var("AI4S_TEST_DEVICE") {
+        Ok(name) if !name.trim().is_empty() => {
+            let b: Backend = name
+                .parse()
+                .unwrap_or_else(|e| panic!("AI4S_TEST_DEVICE={name}: {e}"));
+            assert!(
+                b.is_compiled(),
+                "AI4S_TEST_DEVICE={name}: not compiled in; build the tests with `--features {}`",
+                b.feature()
+            );
+            b
+        }
+        _ => Backend::Flex,
+    }
+}
+
+/// A device for tests on [`test_backend`] at `precision`, seeded with `seed`. Checks that need
+/// f64 run on flex when the test backend has no f64 (wgpu), since their tolerances assume it.
+///
+/// # Panics
+/// When the device cannot be created (see [`test_backend`]).
+pub fn test_device(precision: Precision, seed: u64) -> Device {
+    let mut backend = test_backend();
+    if !backend.supports(precision) {
+        backend = Backend::Flex;
+    }
+    make_device(backend, precision, seed)
+        .unwrap_or_else(|e| panic!("test device {backend} at {precision:?}: {e}"))
+}
+
+/// Runs `check` on a fresh f32 device of `backend`, for [`on_every_backend!`](crate::on_every_backend).
+///
+/// # Panics
+/// When `backend` is not compiled in (an explicitly requested backend test must not pass
+/// without running), or when `check` panics.
+pub fn run_on(backend: Backend, check: fn(&Device)) {
+    let device = make_device(backend, Precision::F32, 1)
+        .unwrap_or_else(|e| panic!("backend test on {backend}: {e}"));
+    check(&device);
+}
+
+/// Generates one test per backend for a check `fn(&Device)`: `flex` runs in every `cargo test`;
+/// `wgpu` and `ndarray` are ignored by default (they need a Vulkan driver or `--features
+/// ndarray`) and run with `--ignored`, failing loudly when the backend is missing.
+///
+/// ```ignore
+/// fn loss_falls(device: &Device) { /* ... */ }
+/// ai4s_core::on_every_backend!(loss_falls);
+/// ```
+#[macro_export]
+macro_rules! on_every_backend {
+    ($check:ident) => {
+        mod $check {
+            #[test]
+            fn flex() {
+                $crate::device::run_on($crate::Backend::Flex, super::$check);
+            }
+            #[test]
+            #[ignore = "needs a Vulkan driver; run with --ignored (CI installs lavapipe)"]
+            fn wgpu() {
+                $crate::device::run_on($crate::Backend::Wgpu, super::$check);
+            }
+            #[test]
+            #[ignore = "needs a build with --features ndarray; run with --ignored"]
+            fn ndarray() {
+                $crate::device::run_on($crate::Backend::Ndarray, super::$check);
+            }
+        }
+    };
 }
 
 #[allow(unreachable_code, unused_variables)]

@@ -5,17 +5,23 @@
 //! - [`run`]: the runner, [`RunContext`](run::RunContext), the run directory and `summary.json`.
 //! - [`config`]: TOML configs and `--set` overrides with field-named errors.
 //! - [`train`]: the shared training-loop skeleton; [`mlp`]: the shared MLP.
-//! - [`data`]: CSV tables, splits, standardisation; [`metrics`]: logs and error measures.
+//! - [`data`]: CSV tables, splits, standardisation; [`datasets`]: labelled tables and the
+//!   shipped digits; [`metrics`]: logs, error measures, statistics, ROC/AUC, clustering scores.
+//! - Shared maths: [`linalg`] (Cholesky, ridge least squares, Gauss-Jordan), [`gp`] (Gaussian
+//!   process, expected improvement).
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
 //!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod datasets;
 pub mod device;
 pub mod error;
+pub mod gp;
 pub mod html;
 pub mod io;
+pub mod linalg;
 pub mod metrics;
 pub mod mlp;
 pub mod plot;
@@ -32,4 +38,4 @@ pub use device::{Backend, Precision};
 pub use error::{Error, Result};
 pub use report::{Figure, Goal, Report};
 pub use run::{RunContext, RunOptions};
-pub use task::{Area, DynTask, Task, TaskConfig};
+pub use task::{Area, DynTask, Field, Task, TaskConfig};

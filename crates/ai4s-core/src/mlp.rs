@@ -179,12 +179,12 @@ impl Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::{Backend, Precision, make_device};
+
     use burn::tensor::TensorData;
 
     #[test]
     fn jet_derivatives_match_finite_differences() {
-        let device = make_device(Backend::Flex, Precision::F32, 3).expect("device");
+        let device = crate::device::test_device(crate::device::Precision::F32, 3);
         let net = MlpConfig {
             hidden: vec![8, 8],
             activation: Activation::Tanh,

@@ -28,7 +28,7 @@ pub struct RunOptions {
     /// `--quick`.
     pub quick: bool,
     /// `--device NAME` (else `AI4S_DEVICE`, else the default backend).
-    pub device: Option<String>,
+    pub device: Option<Backend>,
     /// `--seed N` (default 42).
     pub seed: Option<u64>,
     /// `--quiet`.
@@ -311,7 +311,7 @@ pub fn run_task(task: &dyn DynTask, opts: &RunOptions) -> Result<RunOutcome> {
     }
     // Everything about the user's input is checked before the device starts.
     let table = effective_table(task, opts)?;
-    let backend = resolve_backend(opts.device.as_deref())?;
+    let backend = resolve_backend(opts.device)?;
     let seed = opts.seed.unwrap_or(42);
     let every = checkpoint_interval(opts)?;
     let device = make_device(backend, Precision::F32, seed)?;
@@ -412,7 +412,10 @@ fn resume_task(task: &dyn DynTask, opts: &RunOptions, out_dir: &Path) -> Result<
             ),
         ));
     }
-    let backend = resolve_backend(Some(opts.device.as_deref().unwrap_or(&rec.device)))?;
+    let backend = match opts.device {
+        Some(b) => b,
+        None => rec.device.parse()?,
+    };
     if backend.name() != rec.device {
         return Err(Error::config(
             "--device",

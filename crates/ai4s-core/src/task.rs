@@ -32,6 +32,15 @@ pub enum Area {
 }
 
 impl Area {
+    /// Every area, in the map's row order.
+    pub const ALL: [Area; 5] = [
+        Area::Supervised,
+        Area::Unsupervised,
+        Area::Reinforcement,
+        Area::Potential,
+        Area::Science,
+    ];
+
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +68,75 @@ impl Area {
                 "High-accuracy model solving: learn first-principles accuracy into a neural potential (Deep Potential), keeping near-DFT accuracy at linear cost."
             }
             Area::Science => "A field of science from the map, solved with a learned model.",
+        }
+    }
+}
+
+/// The field of science a task serves: the columns of the map (the rows are the [`Area`]s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    /// Methods every field uses (function approximation, clustering, generative models, control).
+    Methods,
+    /// Partial differential equations and classical physics.
+    Physics,
+    /// Complex systems and statistical physics (automata, phase transitions, sampling).
+    ComplexSystems,
+    /// Chaos and weather.
+    Weather,
+    /// Astronomy.
+    Astronomy,
+    /// Particle physics.
+    ParticlePhysics,
+    /// Materials and molecular simulation.
+    Materials,
+    /// Chemistry and drug discovery.
+    Chemistry,
+    /// Energy (batteries).
+    Energy,
+    /// Earth science.
+    EarthScience,
+    /// Quantum many-body physics.
+    Quantum,
+    /// The lab loop: choosing the next experiment.
+    LabLoop,
+    /// The life sciences.
+    Life,
+}
+
+impl Field {
+    /// Every field, in the map's column order.
+    pub const ALL: [Field; 13] = [
+        Field::Methods,
+        Field::Physics,
+        Field::ComplexSystems,
+        Field::Weather,
+        Field::Astronomy,
+        Field::ParticlePhysics,
+        Field::Materials,
+        Field::Chemistry,
+        Field::Energy,
+        Field::EarthScience,
+        Field::Quantum,
+        Field::LabLoop,
+        Field::Life,
+    ];
+
+    /// Short name for tables and the report's map.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Methods => "methods",
+            Field::Physics => "PDEs & physics",
+            Field::ComplexSystems => "complex systems",
+            Field::Weather => "chaos & weather",
+            Field::Astronomy => "astronomy",
+            Field::ParticlePhysics => "particle physics",
+            Field::Materials => "materials",
+            Field::Chemistry => "chemistry",
+            Field::Energy => "energy",
+            Field::EarthScience => "earth science",
+            Field::Quantum => "quantum",
+            Field::LabLoop => "lab loop",
+            Field::Life => "life sciences",
         }
     }
 }
@@ -97,6 +175,11 @@ pub trait Task: Send + Sync {
     /// Where the task sits on the AI-for-Science map.
     fn area(&self) -> Area;
 
+    /// The field of science the task serves (the map's columns); general methods by default.
+    fn field(&self) -> Field {
+        Field::Methods
+    }
+
     /// One line for `ai4s list`.
     fn description(&self) -> &'static str;
 
@@ -122,6 +205,8 @@ pub trait DynTask: Send + Sync {
     fn name(&self) -> &'static str;
     /// See [`Task::area`].
     fn area(&self) -> Area;
+    /// See [`Task::field`].
+    fn field(&self) -> Field;
     /// See [`Task::description`].
     fn description(&self) -> &'static str;
     /// See [`Task::demonstrates`].
@@ -141,6 +226,9 @@ impl<T: Task> DynTask for T {
     }
     fn area(&self) -> Area {
         Task::area(self)
+    }
+    fn field(&self) -> Field {
+        Task::field(self)
     }
     fn description(&self) -> &'static str {
         Task::description(self)

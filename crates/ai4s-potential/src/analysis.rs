@@ -179,25 +179,7 @@ pub fn polyfit(points: &[(f64, f64)], degree: usize) -> Option<Vec<f64>> {
             }
         }
     }
-    // Gaussian elimination with partial pivoting.
-    for c in 0..m {
-        let piv = (c..m).max_by(|&x, &y| ata[x][c].abs().total_cmp(&ata[y][c].abs()))?;
-        ata.swap(c, piv);
-        atb.swap(c, piv);
-        if ata[c][c].abs() < 1e-300 {
-            return None;
-        }
-        for r in 0..m {
-            if r != c {
-                let f = ata[r][c] / ata[c][c];
-                for k in 0..m {
-                    ata[r][k] -= f * ata[c][k];
-                }
-                atb[r] -= f * atb[c];
-            }
-        }
-    }
-    Some((0..m).map(|i| atb[i] / ata[i][i]).collect())
+    ai4s_core::linalg::solve_dense(ata, atb)
 }
 
 /// The minimum of a sampled curve `(x, y)`: a parabola through the lowest sample and its two

@@ -11,8 +11,9 @@
 use crate::cell::{Cell, Neighbour, V3, neighbours};
 use crate::env::{self, EnvData};
 use crate::labeller::{Labeller, Labels};
+use crate::meta::ModelMeta;
 use crate::model::{DeepPot, batch};
-use crate::train::{ModelMeta, load_model};
+use crate::model_file::load_model;
 use ai4s_core::burn::tensor::Device;
 use ai4s_core::error::ensure;
 use ai4s_core::tensor::to_vec;

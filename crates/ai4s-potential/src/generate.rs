@@ -232,6 +232,10 @@ impl Task for GenerateData {
         "potential-data"
     }
 
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::Materials
+    }
+
     fn area(&self) -> Area {
         Area::Potential
     }

@@ -17,7 +17,7 @@
 //! grid, as in `ai4s run bayesopt`) are the baselines the learned policy is compared with.
 
 use crate::env::{Env, Outcome};
-use ai4s_science::bayesopt::{Gp, expected_improvement};
+use ai4s_core::gp::{Gp, expected_improvement};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// Grid points per side.

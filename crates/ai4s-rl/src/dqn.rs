@@ -371,9 +371,7 @@ mod tests {
         assert_eq!(c.epsilon(0, 1000), 1.0);
         assert!((c.epsilon(80, 1000) - (1.0 - 0.5 * 0.96)).abs() < 1e-12);
         assert!((c.epsilon(1000, 1000) - 0.04).abs() < 1e-12);
-        let device =
-            ai4s_core::device::make_device(ai4s_core::Backend::Flex, ai4s_core::Precision::F32, 1)
-                .expect("flex device");
+        let device = ai4s_core::device::test_device(ai4s_core::device::Precision::F32, 1);
         let d = Tensor::<2>::from_data(TensorData::new(vec![0.5f32, -3.0], [2, 1]), &device);
         let h = to_vec(huber(d)).expect("reads")[0];
         assert!((h - (0.125 + 2.5) / 2.0).abs() < 1e-6);

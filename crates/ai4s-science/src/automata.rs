@@ -231,6 +231,10 @@ impl Task for CellularAutomata {
         "cellular-automata"
     }
 
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::ComplexSystems
+    }
+
     fn area(&self) -> Area {
         Area::Science
     }

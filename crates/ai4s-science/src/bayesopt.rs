@@ -11,10 +11,10 @@
 //! on the same budget over several seeds.
 
 use ai4s_core::error::ensure;
+use ai4s_core::gp::{Gp, expected_improvement};
+use ai4s_core::metrics::median;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::{Area, Goal, Report, Result, RunContext, Task, TaskConfig};
-use ai4s_supervised::linear::{cholesky, cholesky_solve_factor};
-use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
@@ -40,89 +40,6 @@ pub fn alloy(u: &[f64]) -> f64 {
     let g =
         |ca: f64, cb: f64, w: f64| (-((a - ca).powi(2) + (b - cb).powi(2)) / (2.0 * w * w)).exp();
     -(g(0.55, 0.15, 0.08) + 0.7 * g(0.15, 0.6, 0.1))
-}
-
-/// Gaussian-process surrogate on unit-box inputs (zero-mean on centred targets, length scale by
-/// maximum marginal likelihood over a grid).
-pub struct Gp {
-    x: Vec<Vec<f64>>,
-    alpha: Array1<f64>,
-    l: Array2<f64>,
-    len: f64,
-    s2: f64,
-    mean: f64,
-}
-
-fn kern(a: &[f64], b: &[f64], len: f64, s2: f64) -> f64 {
-    let d2: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
-    s2 * (-d2 / (2.0 * len * len)).exp()
-}
-
-impl Gp {
-    /// Fits the GP to inputs `x` and targets `y`; `None` if no length scale gives a positive
-    /// definite kernel matrix.
-    pub fn fit(x: &[Vec<f64>], y: &[f64]) -> Option<Gp> {
-        let n = y.len();
-        let mean = y.iter().sum::<f64>() / n as f64;
-        let yc = Array1::from_iter(y.iter().map(|v| v - mean));
-        let s2 = (yc.dot(&yc) / n as f64).max(1e-12);
-        let mut best: Option<(f64, Gp)> = None;
-        for len in [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8] {
-            let k = Array2::from_shape_fn((n, n), |(i, j)| {
-                kern(&x[i], &x[j], len, s2) + if i == j { 1e-6 * s2 } else { 0.0 }
-            });
-            let Some(l) = cholesky(&k) else { continue };
-            let alpha = cholesky_solve_factor(&l, &yc);
-            let logdet: f64 = (0..n).map(|i| l[[i, i]].ln()).sum::<f64>() * 2.0;
-            let lml = -0.5 * yc.dot(&alpha) - 0.5 * logdet;
-            if best.as_ref().is_none_or(|b| lml > b.0) {
-                best = Some((
-                    lml,
-                    Gp {
-                        x: x.to_vec(),
-                        alpha,
-                        l,
-                        len,
-                        s2,
-                        mean,
-                    },
-                ));
-            }
-        }
-        best.map(|b| b.1)
-    }
-
-    /// Posterior mean and standard deviation at `q`.
-    pub fn predict(&self, q: &[f64]) -> (f64, f64) {
-        let ks = Array1::from_iter(self.x.iter().map(|x| kern(x, q, self.len, self.s2)));
-        let mu = self.mean + ks.dot(&self.alpha);
-        // v = L^-1 k*, variance = k** - v.v
-        let n = ks.len();
-        let mut v = Array1::<f64>::zeros(n);
-        for i in 0..n {
-            let s: f64 = (0..i).map(|k| self.l[[i, k]] * v[k]).sum();
-            v[i] = (ks[i] - s) / self.l[[i, i]];
-        }
-        (mu, (self.s2 - v.dot(&v)).max(1e-12).sqrt())
-    }
-}
-
-fn normal_cdf(z: f64) -> f64 {
-    // Abramowitz-Stegun 7.1.26 via erf.
-    let x = z / 2f64.sqrt();
-    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-    let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
-            * t
-            * (-x * x).exp();
-    0.5 * (1.0 + if x >= 0.0 { y } else { -y })
-}
-
-/// Expected improvement below `best` (minimisation) of a normal prediction `(mu, sigma)`.
-pub fn expected_improvement(mu: f64, sigma: f64, best: f64) -> f64 {
-    let z = (best - mu) / sigma;
-    (best - mu) * normal_cdf(z) + sigma * (-0.5 * z * z).exp() / (2.0 * PI).sqrt()
 }
 
 /// Best-so-far values of one run of Bayesian optimisation (or random search).
@@ -239,21 +156,15 @@ type Problem = (&'static str, Box<dyn Fn(&[f64]) -> f64>, f64, f64);
 /// Bayesian optimisation task.
 pub struct BayesOpt;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 impl Task for BayesOpt {
     type Config = BayesOptConfig;
 
     fn name(&self) -> &'static str {
         "bayesopt"
+    }
+
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::LabLoop
     }
 
     fn area(&self) -> Area {
@@ -298,7 +209,12 @@ impl Task for BayesOpt {
                     .map(|k| {
                         (
                             (k + 1) as f64,
-                            median(curves.iter().map(|c| (c[k] - fmin).max(1e-9)).collect()),
+                            median(
+                                &curves
+                                    .iter()
+                                    .map(|c| (c[k] - fmin).max(1e-9))
+                                    .collect::<Vec<_>>(),
+                            ),
                         )
                     })
                     .collect();
@@ -359,6 +275,7 @@ impl Task for BayesOpt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ai4s_core::gp::normal_cdf;
 
     #[test]
     fn branin_minima_and_gp_interpolation() {

@@ -11,9 +11,9 @@
 //! normalised error `|u_hat - u| / sqrt(<|u|^2>)` exceeds a threshold, in Lyapunov times.
 
 use ai4s_core::error::ensure;
+use ai4s_core::linalg::LinearModel;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
-use ai4s_supervised::linear::LinearModel;
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,10 @@ impl Task for LorenzForecast {
 
     fn name(&self) -> &'static str {
         "lorenz"
+    }
+
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::Weather
     }
 
     fn area(&self) -> Area {

@@ -169,6 +169,10 @@ impl Task for HeatPinn {
         "heat-pinn"
     }
 
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::Physics
+    }
+
     fn area(&self) -> Area {
         Area::Science
     }

@@ -278,6 +278,10 @@ impl Task for VariationalMonteCarlo {
         "vmc"
     }
 
+    fn field(&self) -> ai4s_core::Field {
+        ai4s_core::Field::Quantum
+    }
+
     fn area(&self) -> Area {
         Area::Science
     }

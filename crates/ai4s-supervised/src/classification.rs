@@ -9,17 +9,14 @@
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::activation::log_softmax;
 use ai4s_core::burn::tensor::{Device, Tensor};
-use ai4s_core::data::{Split, Standardizer, Table};
+use ai4s_core::data::{Split, Standardizer, validate_split};
+use ai4s_core::datasets::{Labelled, digits, read_labelled};
 use ai4s_core::metrics::accuracy;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor as tensors;
 use ai4s_core::train::{Fitted, Objective, TrainSettings, fit};
 use ai4s_core::{Error, Report, Result, RunContext};
 use ndarray::{Array2, Axis};
-use std::path::PathBuf;
-
-/// The 8x8 digits, as shipped in `datasets/digits.csv`.
-const DIGITS_CSV: &str = include_str!("../../../datasets/digits.csv");
 
 /// A model mapping a batch of feature rows `[n, d]` to class logits `[n, k]`.
 pub trait Classifier: Module {
@@ -31,75 +28,6 @@ impl Classifier for ai4s_core::mlp::Mlp {
     fn logits(&self, x: Tensor<2>) -> Tensor<2> {
         self.forward(x)
     }
-}
-
-/// Features, integer class labels and class names.
-pub struct Labelled {
-    /// Feature rows.
-    pub x: Array2<f64>,
-    /// Class index of each row, `0..classes`.
-    pub y: Vec<usize>,
-    /// Original label value of each class index.
-    pub classes: Vec<String>,
-    /// Where the data came from.
-    pub source: String,
-}
-
-/// The built-in digits: 64 pixel features (0..16) and labels 0..9.
-pub fn digits() -> Result<Labelled> {
-    let table = Table::parse_csv(DIGITS_CSV, &PathBuf::from("datasets/digits.csv"))?;
-    labelled(
-        &table,
-        "label",
-        "8x8 handwritten digits (datasets/digits.csv, 1797 images)",
-    )
-}
-
-/// Reads a labelled CSV: every column but `target` is a feature; `target` holds class labels
-/// (integers).
-pub fn read_labelled(path: &str, target: &str) -> Result<Labelled> {
-    let table = Table::read_csv(&PathBuf::from(path))?;
-    labelled(&table, target, path)
-}
-
-fn labelled(table: &Table, target: &str, source: &str) -> Result<Labelled> {
-    let (x, y, _) = table.features_target(target)?;
-    let t = table.column(target)?;
-    let mut values: Vec<i64> = Vec::with_capacity(y.len());
-    for (row, v) in y.iter().enumerate() {
-        if v.fract() != 0.0 || v.abs() > 1e9 {
-            return Err(Error::Data {
-                path: table.path.clone(),
-                line: Some(row + 2),
-                column: Some(table.headers[t].clone()),
-                message: format!("class label `{v}` is not an integer"),
-            });
-        }
-        values.push(*v as i64);
-    }
-    let mut classes: Vec<i64> = values.clone();
-    classes.sort_unstable();
-    classes.dedup();
-    if classes.len() < 2 {
-        return Err(Error::data(
-            &table.path,
-            None,
-            format!(
-                "column `{target}` has {} class(es); classification needs at least 2",
-                classes.len()
-            ),
-        ));
-    }
-    let y = values
-        .iter()
-        .map(|v| classes.binary_search(v).unwrap_or(0))
-        .collect();
-    Ok(Labelled {
-        x,
-        y,
-        classes: classes.iter().map(i64::to_string).collect(),
-        source: source.into(),
-    })
 }
 
 struct CrossEntropy {
@@ -368,16 +296,6 @@ impl Default for ClassificationConfig {
             },
         }
     }
-}
-
-/// Shared validation of the split fractions.
-pub fn validate_split(val: f64, test: f64) -> Result<()> {
-    for (name, f) in [("val_fraction", val), ("test_fraction", test)] {
-        ai4s_core::error::ensure(f > 0.0 && f < 0.5, name, || {
-            format!("must lie in (0, 0.5), got {f}")
-        })?;
-    }
-    Ok(())
 }
 
 impl ai4s_core::TaskConfig for ClassificationConfig {

@@ -123,7 +123,7 @@ impl ai4s_core::TaskConfig for CnnConfig {
         ai4s_core::error::ensure((1..=4096).contains(&self.hidden), "hidden", || {
             format!("must be 1..=4096, got {}", self.hidden)
         })?;
-        crate::classification::validate_split(self.val_fraction, self.test_fraction)?;
+        ai4s_core::data::validate_split(self.val_fraction, self.test_fraction)?;
         self.train.validate("train")
     }
 }
@@ -155,7 +155,8 @@ impl ai4s_core::Task for CnnTask {
         cfg: &CnnConfig,
         ctx: &mut ai4s_core::RunContext,
     ) -> ai4s_core::Result<ai4s_core::Report> {
-        use crate::classification::{Preprocess, digits, report_classifier, train_classifier};
+        use crate::classification::{Preprocess, report_classifier, train_classifier};
+        use ai4s_core::datasets::digits;
         let data = digits()?;
         let split = ai4s_core::data::Split::random(
             data.y.len(),

@@ -6,12 +6,10 @@
 //! - [`approx`]: approximation error versus width and dimension (the curse of dimensionality).
 //! - [`methods`]: random features, grid interpolation, Hermite polynomials, kNN.
 //! - [`targets`]: synthetic targets on Gaussian inputs.
-//! - [`linear`]: the closed-form least-squares baseline every regression is compared with.
 
 pub mod approx;
 pub mod classification;
 pub mod cnn;
-pub mod linear;
 pub mod methods;
 pub mod regression;
 pub mod targets;

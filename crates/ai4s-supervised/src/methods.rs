@@ -14,7 +14,7 @@
 //!   many of degree `p + 1` as the budget allows.
 //! - [`knn`]: `k`-nearest-neighbour averaging over `m` stored samples.
 
-use crate::linear::LinearModel;
+use ai4s_core::linalg::LinearModel;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -4,14 +4,14 @@
 //! standardised inputs and targets (statistics fitted on the training split only), with early
 //! stopping on a validation split. Reported errors are on a held-out test split never seen in
 //! training or model selection, beside two baselines: the training mean and closed-form linear
-//! least squares ([`crate::linear`]).
+//! least squares ([`ai4s_core::linalg`]).
 
-use crate::linear::LinearModel;
 use crate::targets::{RidgeSum, gaussian_inputs};
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::tensor::{Device, Tensor};
 use ai4s_core::data::{Split, Standardizer, Table};
 use ai4s_core::error::ensure;
+use ai4s_core::linalg::LinearModel;
 use ai4s_core::metrics::{r2, relative_l2, rmse};
 use ai4s_core::mlp::{Mlp, MlpConfig};
 use ai4s_core::plot::{Labels, Plot, Series};

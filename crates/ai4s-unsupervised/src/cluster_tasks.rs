@@ -9,13 +9,13 @@
 //! `data = FILE.csv` (any numeric CSV with a header) the task clusters every row and writes
 //! `labels.csv`, one row per input row.
 
-use crate::cluster_metrics::{adjusted_rand_index, normalized_mutual_info, silhouette};
 use crate::dbscan::{Dbscan, NOISE};
 use crate::kmeans::KMeans;
 use crate::pca::Pca;
 use crate::toy::{Labelled, benchmark_sets, standardize};
 use ai4s_core::data::Table;
 use ai4s_core::error::ensure;
+use ai4s_core::metrics::{adjusted_rand_index, normalized_mutual_info, silhouette};
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::{Area, Error, Figure, Goal, Report, Result, RunContext, Task, TaskConfig};
 use ndarray::Array2;

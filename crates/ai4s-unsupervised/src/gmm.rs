@@ -17,8 +17,8 @@
 
 use crate::kmeans::KMeans;
 use ai4s_core::error::ensure;
+use ai4s_core::linalg::cholesky;
 use ai4s_core::{Error, Result};
-use ai4s_supervised::linear::cholesky;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -307,8 +307,8 @@ impl GmmFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster_metrics::adjusted_rand_index;
     use crate::toy::{anisotropic, blobs};
+    use ai4s_core::metrics::adjusted_rand_index;
 
     #[test]
     fn single_gaussian_is_the_sample_mean_and_covariance() {

@@ -347,8 +347,8 @@ fn lloyd(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster_metrics::adjusted_rand_index;
     use crate::toy::blobs;
+    use ai4s_core::metrics::adjusted_rand_index;
 
     #[test]
     fn threaded_and_serial_assignment_agree() {

@@ -8,7 +8,7 @@
 //! Classical methods and phase discovery:
 //! - [`kmeans`]: k-means (greedy k-means++, restarts, threaded Lloyd); [`gmm`]: Gaussian
 //!   mixtures by EM with BIC; [`pca`]: principal components; [`dbscan`]: density clustering.
-//! - [`cluster_metrics`]: adjusted Rand index, NMI, silhouette; [`toy`]: seeded blobs, moons,
+//! - [`toy`]: seeded blobs, moons,
 //!   circles, anisotropic blobs, eight Gaussians (scikit-learn's definitions).
 //! - Tasks `kmeans`, `dbscan` ([`cluster_tasks`]), `gmm` ([`gmm_task`]), `pca` ([`pca_task`]):
 //!   toy benchmarks, or any numeric CSV with `--set data=FILE.csv`.
@@ -24,7 +24,6 @@
 //!   importance-reweighted free-energy difference against numerical integration.
 
 // --- classical methods and phase discovery (modules below this line) ---
-pub mod cluster_metrics;
 pub mod cluster_tasks;
 pub mod dbscan;
 pub mod gmm;

@@ -1,0 +1,434 @@
+//! The Deep Potential (se_e2_a) energy model and its force path written as tensor ops.
+//!
+//! Per atom with normalised environment `R` (`Nc x 4`, `Nc = sum sel`): embedding `G = N(s~)`
+//! (`Nc x M1`, one net per neighbour type, applied to the first column `s~` of `R`),
+//! `T = R^T G / Nc`, `T< = T[:, :M2]` (`M2 = axis_neuron`), descriptor `D = T^T T<`, atomic
+//! energy `E_i = F_t(D) + bias_t` with one fitting net per centre type. Hidden layers follow
+//! DeePMD-kit's rule `y = r(x) + idt * tanh(x W + b)` with `r(x) = x` (same width), `[x, x]`
+//! (doubling) or 0, and `idt` a trainable timestep vector on the layers that have one
+//! (`resnet_dt`, initialised `N(0.1, 0.001)` as DeePMD-kit does), else 1. The embedding nets are
+//! one per neighbour type (`type_one_side`) or one per (centre, neighbour) type pair.
+//!
+//! burn has first-order autodiff only, so the forces `F = -dE/dr` are computed inside the graph
+//! by hand-written vector-Jacobian products (DeePMD's ProdForce): `Lambda = dE/dD` by a reverse
+//! pass through the fitting net, `Gamma = dE/dT = T< Lambda^T + [T Lambda, 0]`,
+//! `dE/dR = G Gamma^T / Nc` plus `(dE/dG . G')` in column 0 (the embedding's derivative `G'` is
+//! carried forward alongside `G`), then `g_ij = dE/dR_j . dR_j/dr_ij` with the analytic Jacobian
+//! and `F_i = sum_j g_ij - sum_{k: i in N(k)} g_ki` by a scatter-add. The virial is
+//! `W = -sum r_ij (outer) g_ij`. A single `backward()` of a loss on E, F and W then trains the
+//! weights on forces.
+
+use ai4s_core::Result;
+use ai4s_core::burn::module::{Module, Param};
+use ai4s_core::burn::nn::{Linear, LinearConfig};
+use ai4s_core::burn::tensor::{Device, Distribution, IndexingUpdateOp, Int, Tensor, TensorData};
+use ai4s_core::tensor::to_vec;
+use serde::{Deserialize, Serialize};
+
+mod resnet;
+pub use resnet::*;
+
+/// Network sizes with DeePMD's field names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetSpec {
+    /// Embedding net widths (`descriptor.neuron`), e.g. `[25, 50, 100]`.
+    pub neuron: Vec<usize>,
+    /// Columns of `T` kept for the descriptor (`axis_neuron`).
+    pub axis_neuron: usize,
+    /// Fitting net widths (`fitting_net.neuron`), e.g. `[240, 240, 240]`.
+    pub fitting_neuron: Vec<usize>,
+}
+
+/// How the networks are laid out beyond their sizes, with DeePMD-kit's meaning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetLayout {
+    /// One embedding net per neighbour type (`true`) or one per (centre, neighbour) type pair
+    /// (`false`), DeePMD's `type_one_side`.
+    pub type_one_side: bool,
+    /// Which embedding layers carry a trainable timestep vector `idt` (DeePMD `use_timestep`);
+    /// empty: none.
+    pub embedding_idt: Vec<bool>,
+    /// Which fitting-net hidden layers carry `idt`; empty: none.
+    pub fitting_idt: Vec<bool>,
+}
+
+impl Default for NetLayout {
+    fn default() -> Self {
+        NetLayout {
+            type_one_side: true,
+            embedding_idt: Vec::new(),
+            fitting_idt: Vec::new(),
+        }
+    }
+}
+
+impl NetLayout {
+    /// DeePMD-kit's fitting net with `resnet_dt`: every hidden layer that keeps its width
+    /// (a residual layer) carries `idt`, as the TensorFlow backend builds and serialises it.
+    pub fn resnet_dt_fitting(spec: &NetSpec) -> NetLayout {
+        let mut widths = vec![spec.neuron.last().copied().unwrap_or(1) * spec.axis_neuron];
+        widths.extend(&spec.fitting_neuron);
+        NetLayout {
+            fitting_idt: widths.windows(2).map(|w| w[0] == w[1]).collect(),
+            ..NetLayout::default()
+        }
+    }
+}
+
+/// What a layer's reverse pass needs: `tanh(x W + b)` and the `idt` scale, if any.
+type Saved = (Tensor<2>, Option<Tensor<2>>);
+
+/// Energy, forces and virial of a batch of frames.
+pub struct Prediction {
+    /// `[frames, 1]` total energies.
+    pub energy: Tensor<2>,
+    /// `[frames * natoms, 3]` forces.
+    pub forces: Tensor<2>,
+    /// `[frames, 9]` virials.
+    pub virial: Tensor<2>,
+}
+
+/// The se_e2_a energy model.
+#[derive(Module, Debug)]
+pub struct DeepPot {
+    embed: Vec<ResNet>,
+    fit: Vec<ResNet>,
+    out: Vec<Linear>,
+    #[module(skip)]
+    sel: Vec<usize>,
+    #[module(skip)]
+    m1: usize,
+    #[module(skip)]
+    m2: usize,
+    #[module(skip)]
+    layout: NetLayout,
+}
+
+/// Batch inputs on the device (see [`crate::env::EnvData`]).
+pub struct EnvTensors {
+    /// `[A, Nc, 4]` normalised rows, `A = frames x natoms`.
+    pub rows: Tensor<3>,
+    /// `[A, Nc, 4, 3]` Jacobians.
+    pub jac: Tensor<4>,
+    /// `[A, Nc, 3]` neighbour vectors.
+    pub rvec: Tensor<3>,
+    /// `[A * Nc]` owner atom of each slot (batch-global index).
+    pub owner: Tensor<1, Int>,
+    /// `[A, 1]` one-hot of each atom's type, per type.
+    pub type_mask: Vec<Tensor<2>>,
+    /// `[A, 1]` per-atom energy bias.
+    pub bias: Tensor<2>,
+    /// Frames in the batch.
+    pub frames: usize,
+}
+
+impl DeepPot {
+    /// A fresh model for `ntypes` types with neighbour slots `sel`: one embedding net per
+    /// neighbour type, no timestep vectors.
+    pub fn new(spec: &NetSpec, sel: &[usize], device: &Device) -> DeepPot {
+        DeepPot::with_layout(spec, sel, &NetLayout::default(), device)
+    }
+
+    /// A fresh model with the network layout `layout`.
+    pub fn with_layout(
+        spec: &NetSpec,
+        sel: &[usize],
+        layout: &NetLayout,
+        device: &Device,
+    ) -> DeepPot {
+        let ntypes = sel.len();
+        let m1 = *spec.neuron.last().unwrap_or(&1);
+        let mut ew = vec![1];
+        ew.extend(&spec.neuron);
+        let mut fw = vec![m1 * spec.axis_neuron];
+        fw.extend(&spec.fitting_neuron);
+        let last = *fw.last().unwrap_or(&1);
+        let n_embed = if layout.type_one_side {
+            ntypes
+        } else {
+            ntypes * ntypes
+        };
+        DeepPot {
+            embed: (0..n_embed)
+                .map(|_| ResNet::new(&ew, &layout.embedding_idt, device))
+                .collect(),
+            fit: (0..ntypes)
+                .map(|_| ResNet::new(&fw, &layout.fitting_idt, device))
+                .collect(),
+            out: (0..ntypes)
+                .map(|_| LinearConfig::new(last, 1).init(device))
+                .collect(),
+            sel: sel.to_vec(),
+            m1,
+            m2: spec.axis_neuron,
+            layout: layout.clone(),
+        }
+    }
+
+    /// A model from its networks: `embed` holds one net per neighbour type (`type_one_side`)
+    /// or one per (centre `i`, neighbour `j`) pair at index `i + j * ntypes` (DeePMD's order);
+    /// `fit[t]` and `out[t]` are the hidden layers and the linear output layer of type `t`.
+    pub fn from_parts(
+        embed: Vec<ResNet>,
+        fit: Vec<ResNet>,
+        out: Vec<LayerArrays>,
+        sel: &[usize],
+        axis_neuron: usize,
+        type_one_side: bool,
+        device: &Device,
+    ) -> DeepPot {
+        let m1 = embed
+            .first()
+            .and_then(|e| e.layers.last())
+            .map_or(1, |l| ResNet::dims(l).1);
+        let flags = |nets: &[ResNet]| {
+            nets.first()
+                .map(|n| n.idt.iter().map(Option::is_some).collect())
+                .unwrap_or_default()
+        };
+        let layout = NetLayout {
+            type_one_side,
+            embedding_idt: flags(&embed),
+            fitting_idt: flags(&fit),
+        };
+        DeepPot {
+            embed,
+            fit,
+            out: ResNet::from_arrays(&out, device).layers,
+            sel: sel.to_vec(),
+            m1,
+            m2: axis_neuron,
+            layout,
+        }
+    }
+
+    /// The same model with its parameters created anew on `device` in the device's float
+    /// precision (weights saved in float32 then evaluate in float64, and vice versa).
+    pub fn on_device(&self, device: &Device) -> Result<DeepPot> {
+        let nets = |v: &[ResNet]| -> Result<Vec<ResNet>> {
+            v.iter()
+                .map(|n| Ok(ResNet::from_arrays(&n.to_arrays()?, device)))
+                .collect()
+        };
+        Ok(DeepPot {
+            embed: nets(&self.embed)?,
+            fit: nets(&self.fit)?,
+            out: (0..self.out.len())
+                .map(|t| self.output_layer(t))
+                .collect::<Result<Vec<_>>>()
+                .map(|o| ResNet::from_arrays(&o, device).layers)?,
+            sel: self.sel.clone(),
+            m1: self.m1,
+            m2: self.m2,
+            layout: self.layout.clone(),
+        })
+    }
+
+    /// The network layout.
+    pub fn layout(&self) -> &NetLayout {
+        &self.layout
+    }
+
+    /// Neighbour slots per type.
+    pub fn sel(&self) -> &[usize] {
+        &self.sel
+    }
+
+    /// The embedding nets (see [`DeepPot::from_parts`] for their order).
+    pub fn embedding_nets(&self) -> &[ResNet] {
+        &self.embed
+    }
+
+    /// The fitting nets' hidden layers, per centre type.
+    pub fn fitting_nets(&self) -> &[ResNet] {
+        &self.fit
+    }
+
+    /// The linear output layer of the fitting net of type `t` as arrays.
+    pub fn output_layer(&self, t: usize) -> Result<LayerArrays> {
+        let layer = ResNet {
+            layers: vec![self.out[t].clone()],
+            idt: vec![None],
+        };
+        Ok(layer.to_arrays()?.remove(0))
+    }
+
+    /// Embedding `G`, its derivative `G'` along `s~`, `T`, `T<` and the flattened descriptor
+    /// `D` for normalised rows `[A, Nc, 4]`.
+    fn descriptor(&self, rows: &Tensor<3>, type_mask: &[Tensor<2>]) -> Descriptor {
+        let [a, nc, _] = rows.dims();
+        let ntypes = self.sel.len();
+        let device = rows.device();
+        let mut gs = Vec::new();
+        let mut gps = Vec::new();
+        let mut start = 0;
+        for (t, &s) in self.sel.iter().enumerate() {
+            let s_col = rows
+                .clone()
+                .narrow(1, start, s)
+                .narrow(2, 0, 1)
+                .reshape([a * s, 1]);
+            let ones = Tensor::ones([a * s, 1], &device);
+            let (g, gp) = if self.layout.type_one_side {
+                let (g, gp) = self.embed[t].forward_tangent(s_col, ones);
+                (g.reshape([a, s, self.m1]), gp.reshape([a, s, self.m1]))
+            } else {
+                // One net per (centre ti, neighbour t) pair, selected by the centre's type.
+                let mut g = Tensor::<3>::zeros([a, s, self.m1], &device);
+                let mut gp = Tensor::<3>::zeros([a, s, self.m1], &device);
+                for (ti, mask) in type_mask.iter().enumerate() {
+                    let (gi, gpi) =
+                        self.embed[ti + t * ntypes].forward_tangent(s_col.clone(), ones.clone());
+                    let m = mask.clone().reshape([a, 1, 1]);
+                    g = g + gi.reshape([a, s, self.m1]) * m.clone();
+                    gp = gp + gpi.reshape([a, s, self.m1]) * m;
+                }
+                (g, gp)
+            };
+            gs.push(g);
+            gps.push(gp);
+            start += s;
+        }
+        let g = Tensor::cat(gs, 1);
+        let t = rows.clone().swap_dims(1, 2).matmul(g.clone()) * (1.0 / nc as f64); // [A, 4, M1]
+        let tl = t.clone().narrow(2, 0, self.m2); // [A, 4, M2]
+        let d = t
+            .clone()
+            .swap_dims(1, 2)
+            .matmul(tl.clone())
+            .reshape([a, self.m1 * self.m2]);
+        Descriptor {
+            g,
+            gp: Tensor::cat(gps, 1),
+            t,
+            tl,
+            d,
+        }
+    }
+
+    /// Energies, forces and virials of a batch.
+    pub fn predict(&self, env: &EnvTensors) -> Prediction {
+        let [a, nc, _] = env.rows.dims();
+        let (m1, m2) = (self.m1, self.m2);
+        let device = env.rows.device();
+        let inv = 1.0 / nc as f64;
+        let Descriptor { g, gp, t, tl, d } = self.descriptor(&env.rows, &env.type_mask);
+        // Atomic energies and dE/dD per centre type.
+        let mut e_atom = env.bias.clone();
+        let mut d_d = Tensor::<2>::zeros([a, m1 * m2], &device);
+        for (ty, mask) in env.type_mask.iter().enumerate() {
+            let (h, saved) = self.fit[ty].forward_saved(d.clone());
+            let w_out = self.out[ty].weight.val(); // [last, 1]
+            e_atom = e_atom + self.out[ty].forward(h) * mask.clone();
+            let dh = mask.clone().matmul(w_out.transpose()); // [A, last]
+            d_d = d_d + self.fit[ty].backward(&saved, dh);
+        }
+        let lambda = d_d.reshape([a, m1, m2]);
+        let gamma_a = tl.matmul(lambda.clone().swap_dims(1, 2)); // [A, 4, M1]
+        let gamma_b = t.matmul(lambda); // [A, 4, M2]
+        let gamma = if m2 < m1 {
+            gamma_a + Tensor::cat(vec![gamma_b, Tensor::zeros([a, 4, m1 - m2], &device)], 2)
+        } else {
+            gamma_a + gamma_b
+        };
+        let mut d_r = g.matmul(gamma.clone().swap_dims(1, 2)) * inv; // [A, Nc, 4]
+        let d_g = env.rows.clone().matmul(gamma) * inv; // [A, Nc, M1]
+        let d_s = (d_g * gp).sum_dim(2); // [A, Nc, 1]
+        d_r = d_r + Tensor::cat(vec![d_s, Tensor::zeros([a, nc, 3], &device)], 2);
+        let grad = (d_r.unsqueeze_dim::<4>(3) * env.jac.clone())
+            .sum_dim(2)
+            .reshape([a, nc, 3]); // dE/dr_ij
+        let own = grad.clone().sum_dim(1).reshape([a, 3]);
+        let scattered = Tensor::<2>::zeros([a, 3], &device).select_assign(
+            0,
+            env.owner.clone(),
+            grad.clone().reshape([a * nc, 3]),
+            IndexingUpdateOp::Add,
+        );
+        let forces = own - scattered;
+        let per_atom_virial = (env.rvec.clone().unsqueeze_dim::<4>(3) * grad.unsqueeze_dim::<4>(2))
+            .sum_dim(1)
+            .reshape([a, 9])
+            .neg();
+        let natoms = a / env.frames;
+        let energy = e_atom.reshape([env.frames, natoms]).sum_dim(1);
+        let virial = per_atom_virial
+            .reshape([env.frames, natoms, 9])
+            .sum_dim(1)
+            .reshape([env.frames, 9]);
+        Prediction {
+            energy,
+            forces,
+            virial,
+        }
+    }
+
+    /// Total energies only (no force path), for checks against autodiff.
+    pub fn energy_from_rows(&self, rows: Tensor<3>, env: &EnvTensors) -> Tensor<2> {
+        let a = rows.dims()[0];
+        let d = self.descriptor(&rows, &env.type_mask).d;
+        let mut e = env.bias.clone();
+        for (ty, mask) in env.type_mask.iter().enumerate() {
+            e = e + self.out[ty].forward(self.fit[ty].forward_saved(d.clone()).0) * mask.clone();
+        }
+        e.reshape([env.frames, a / env.frames]).sum_dim(1)
+    }
+}
+
+/// Intermediate tensors of the se_e2_a descriptor.
+struct Descriptor {
+    g: Tensor<3>,
+    gp: Tensor<3>,
+    t: Tensor<3>,
+    tl: Tensor<3>,
+    d: Tensor<2>,
+}
+
+/// Moves the frames `idx` of `data` to the device as one batch.
+pub fn batch(
+    data: &crate::env::EnvData,
+    idx: &[usize],
+    types: &[usize],
+    ntypes: usize,
+    bias: &[f64],
+    device: &Device,
+) -> EnvTensors {
+    use ai4s_core::burn::tensor::TensorData;
+    let (n, nc) = (data.natoms, data.nnei);
+    let a = idx.len() * n;
+    let mut rows = Vec::with_capacity(a * nc * 4);
+    let mut jac = Vec::with_capacity(a * nc * 12);
+    let mut rvec = Vec::with_capacity(a * nc * 3);
+    let mut owner = Vec::with_capacity(a * nc);
+    for (b, &f) in idx.iter().enumerate() {
+        let per = n * nc;
+        rows.extend_from_slice(&data.rows[f * per * 4..(f + 1) * per * 4]);
+        jac.extend_from_slice(&data.jac[f * per * 12..(f + 1) * per * 12]);
+        rvec.extend_from_slice(&data.rvec[f * per * 3..(f + 1) * per * 3]);
+        owner.extend(
+            data.owner[f * per..(f + 1) * per]
+                .iter()
+                .map(|&o| o + (b * n) as i64),
+        );
+    }
+    let type_mask = (0..ntypes)
+        .map(|t| {
+            let m: Vec<f64> = (0..a)
+                .map(|i| if types[i % n] == t { 1.0 } else { 0.0 })
+                .collect();
+            Tensor::from_data(TensorData::new(m, [a, 1]), device)
+        })
+        .collect();
+    let bias: Vec<f64> = (0..a).map(|i| bias[types[i % n]]).collect();
+    EnvTensors {
+        rows: Tensor::from_data(TensorData::new(rows, [a, nc, 4]), device),
+        jac: Tensor::from_data(TensorData::new(jac, [a, nc, 4, 3]), device),
+        rvec: Tensor::from_data(TensorData::new(rvec, [a, nc, 3]), device),
+        owner: Tensor::from_data(TensorData::new(owner, [a * nc]), device),
+        type_mask,
+        bias: Tensor::from_data(TensorData::new(bias, [a, 1]), device),
+        frames: idx.len(),
+    }
+}

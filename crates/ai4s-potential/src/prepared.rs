@@ -1,0 +1,119 @@
+//! Training and test systems prepared for the model: read from DeePMD directories or extended
+//! XYZ, labels flattened, environment matrices built once; chunked prediction over frames.
+
+use crate::deepmd;
+use crate::env::{self, EnvData, EnvSpec, EnvStats};
+use crate::frames::System;
+use crate::model::{DeepPot, Prediction, batch};
+use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
+use ai4s_core::tensor::to_vec as values;
+use ai4s_core::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Reads one or more systems (DeePMD directories or extended XYZ files), comma-separated.
+pub fn read_systems(list: &str) -> Result<Vec<(System, PathBuf)>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let p = PathBuf::from(s);
+            let sys = if p.is_dir() {
+                deepmd::read_system(&p, None)?
+            } else if p.exists() {
+                crate::xyz::read(&p)?
+            } else {
+                return Err(Error::Data {
+                    path: p.clone(),
+                    line: None,
+                    column: None,
+                    message: "no such DeePMD directory or extended XYZ file".into(),
+                });
+            };
+            Ok((sys, p))
+        })
+        .collect()
+}
+
+/// Labels of a system as flat arrays.
+pub(crate) struct Targets {
+    pub(crate) energy: Vec<f64>,
+    pub(crate) forces: Vec<f64>,
+    pub(crate) virial: Option<Vec<f64>>,
+}
+
+pub(crate) fn targets(s: &System, path: &Path) -> Result<Targets> {
+    let missing = |what: &str| {
+        Error::data(
+            path,
+            None,
+            format!("frames without {what}: training needs energies and forces"),
+        )
+    };
+    Ok(Targets {
+        energy: s
+            .frames
+            .iter()
+            .map(|f| f.energy.ok_or_else(|| missing("energy")))
+            .collect::<Result<_>>()?,
+        forces: s
+            .frames
+            .iter()
+            .map(|f| f.forces.clone().ok_or_else(|| missing("forces")))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect(),
+        virial: s
+            .frames
+            .iter()
+            .map(|f| f.virial)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().flatten().flatten().collect()),
+    })
+}
+
+/// A system prepared for the model.
+pub(crate) struct Prepared {
+    pub(crate) env: EnvData,
+    pub(crate) types: Vec<usize>,
+    pub(crate) targets: Targets,
+    pub(crate) natoms: usize,
+}
+
+pub(crate) fn prepare(
+    spec: &EnvSpec,
+    stats: &EnvStats,
+    s: &System,
+    path: &Path,
+) -> Result<Prepared> {
+    Ok(Prepared {
+        env: env::build(spec, stats, s, path)?,
+        types: s.types.clone(),
+        targets: targets(s, path)?,
+        natoms: s.natoms(),
+    })
+}
+
+pub(crate) fn tensor<const D: usize>(v: Vec<f64>, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+/// Per-frame predictions of a model on `idx` frames, in chunks.
+pub(crate) fn predict_all(
+    model: &DeepPot,
+    p: &Prepared,
+    idx: &[usize],
+    ntypes: usize,
+    bias: &[f64],
+    device: &Device,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let (mut e, mut f, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    for chunk in idx.chunks(4) {
+        let pred: Prediction = model.predict(&batch(&p.env, chunk, &p.types, ntypes, bias, device));
+        e.extend(values(pred.energy)?);
+        f.extend(values(pred.forces)?);
+        w.extend(values(pred.virial)?);
+    }
+    Ok((e, f, w))
+}
