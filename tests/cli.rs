@@ -260,7 +260,16 @@ fn csv_regression_on_shipped_dataset_beats_the_mean() {
 fn map_writes_a_self_contained_report() {
     let d = tempfile::tempdir().expect("tempdir");
     let o = ai4s(
-        &["map", "--out", "m", "--quiet", "--only", "regression"],
+        &[
+            "map",
+            "--out",
+            "m",
+            "--quiet",
+            "--only",
+            "regression",
+            "--only",
+            "q-learning",
+        ],
         d.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -268,6 +277,22 @@ fn map_writes_a_self_contained_report() {
     assert!(html.contains("<h2 id=\"regression\">regression</h2>"));
     assert!(html.contains("<svg"), "figures should be inlined");
     assert!(html.contains("test_rel_l2_centred"));
-    assert!(!html.contains("<img src="), "no external files");
+    // Self-contained: every image source is inline data.
+    for (i, _) in html.match_indices("src=\"") {
+        assert!(
+            html[i + 5..].starts_with("data:image/png;base64,"),
+            "external source at {i}"
+        );
+    }
+    // The overview: counts with the mark of each task, the paradigm x field grid, one card
+    // per task with its headline metric and a thumbnail.
+    assert!(html.contains("<b>2</b> task(s): <span class=\"ok\">2 meet every goal</span>"));
+    assert!(html.contains("<table class=\"grid\">"));
+    assert!(html.contains("<th>supervised</th>") && html.contains("<th>reinforcement</th>"));
+    for task in ["regression", "q-learning"] {
+        assert!(html.contains(&format!("<a class=\"card\" href=\"#{task}\">")));
+    }
+    assert_eq!(html.matches("data:image/png;base64,").count(), 2);
+    assert!(html.contains("non_optimal_greedy_actions = 0 (target &lt;= 0)"));
     assert!(d.path().join("m/regression/summary.json").exists());
 }
