@@ -294,5 +294,45 @@ fn map_writes_a_self_contained_report() {
     }
     assert_eq!(html.matches("data:image/png;base64,").count(), 2);
     assert!(html.contains("non_optimal_greedy_actions = 0 (target &lt;= 0)"));
-    assert!(d.path().join("m/regression/summary.json").exists());
+    for task in ["regression", "q-learning"] {
+        let text = std::fs::read_to_string(d.path().join(format!("m/{task}/summary.json")))
+            .expect("summary written");
+        let summary: serde_json::Value = serde_json::from_str(&text).expect("summary is JSON");
+        assert_eq!(
+            summary["goals_met"],
+            serde_json::json!(true),
+            "{task}: {text}"
+        );
+    }
+}
+
+/// Files written atomically (summary, config, metrics, report) get the mode any new file gets
+/// under the umask, like the figures: readable by collaborators under umask 022, private under
+/// 077.
+#[cfg(unix)]
+#[test]
+fn written_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, want) in [("022", 0o644), ("077", 0o600)] {
+        let d = tempfile::tempdir().expect("tempdir");
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" run pca --quick --quiet --out o",
+            ))
+            .arg(env!("CARGO_BIN_EXE_ai4s"))
+            .current_dir(d.path())
+            .env_remove("AI4S_DEVICE")
+            .output()
+            .expect("sh starts");
+        assert!(o.status.success(), "{}", stderr(&o));
+        for f in ["summary.json", "config.toml", "metrics.csv"] {
+            let mode = std::fs::metadata(d.path().join("o").join(f))
+                .expect("written")
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, want, "{f} under umask {umask}: {mode:o}");
+        }
+    }
 }

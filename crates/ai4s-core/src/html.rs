@@ -55,7 +55,7 @@ impl Mark {
     fn of(outcome: &std::result::Result<RunOutcome, String>) -> Mark {
         match outcome {
             Err(_) => Mark::Failed,
-            Ok(o) if o.report.metrics.iter().all(|m| m.goal.is_none()) => Mark::Unchecked,
+            Ok(o) if !o.report.goals_checked() => Mark::Unchecked,
             Ok(o) if o.report.all_goals_met() => Mark::Pass,
             Ok(_) => Mark::Miss,
         }

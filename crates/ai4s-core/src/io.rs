@@ -25,10 +25,16 @@ pub fn write_atomic_with(
     };
     let result = (|| {
         // Hidden temporary in the same directory; deleted on drop if anything fails.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ai4s-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".ai4s-").suffix(".tmp");
+        // Temporary files are created 0600; ask for 0666 so that the umask gives the file the
+        // mode any other new file gets (0644 under umask 022), as the figures and weights have.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(dir)?;
         fill(tmp.as_file_mut())?;
         tmp.as_file().sync_all()?;
         tmp.persist(path).map_err(|e| e.error)?;

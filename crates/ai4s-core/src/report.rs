@@ -123,7 +123,13 @@ impl Report {
             .map(|m| m.value)
     }
 
-    /// Whether every metric with a goal meets it.
+    /// Whether at least one metric carries a goal.
+    pub fn goals_checked(&self) -> bool {
+        self.metrics.iter().any(|m| m.goal.is_some())
+    }
+
+    /// Whether every metric with a goal meets it (vacuously true when none has one: see
+    /// [`Report::goals_checked`]).
     pub fn all_goals_met(&self) -> bool {
         self.metrics
             .iter()

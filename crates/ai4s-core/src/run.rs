@@ -191,8 +191,9 @@ pub struct Summary {
     pub metrics: serde_json::Map<String, serde_json::Value>,
     /// Metrics with their goals and references.
     pub checks: Vec<crate::report::Metric>,
-    /// Whether every goal was met.
-    pub goals_met: bool,
+    /// Whether every checked goal was met; `null` when the task checked no goal (nothing was
+    /// judged, so nothing is reported as met), `false` when it failed.
+    pub goals_met: Option<bool>,
     /// Figures produced.
     pub figures: Vec<Figure>,
     /// Notes from the task.
@@ -490,7 +491,7 @@ fn run_locked(
                 area: task.area().name().into(),
                 metrics: serde_json::Map::new(),
                 checks: Vec::new(),
-                goals_met: false,
+                goals_met: Some(false),
                 figures: Vec::new(),
                 notes: Vec::new(),
                 wall_seconds: start.elapsed().as_secs_f64(),
@@ -522,7 +523,7 @@ fn run_locked(
             .map(|m| (m.name.clone(), serde_json::json!(m.value)))
             .collect(),
         checks: report.metrics.clone(),
-        goals_met: report.all_goals_met(),
+        goals_met: report.goals_checked().then(|| report.all_goals_met()),
         figures: report.figures.clone(),
         notes: report.notes.clone(),
         wall_seconds: wall,
