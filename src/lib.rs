@@ -4,6 +4,7 @@
 //! implementing [`core::Task`] in an area crate and adding one line to [`registry`].
 
 pub use ai4s_core as core;
+pub use ai4s_life as life;
 pub use ai4s_potential as potential;
 pub use ai4s_rl as rl;
 pub use ai4s_science as science;
@@ -30,6 +31,9 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::BayesOpt),
         Box::new(ai4s_science::Transits),
         Box::new(ai4s_science::AlloySearch),
+        // life sciences
+        Box::new(ai4s_life::Motifs),
+        Box::new(ai4s_life::Dbtl),
         // unsupervised (classical)
         Box::new(ai4s_unsupervised::KMeansTask),
         Box::new(ai4s_unsupervised::GmmTask),

@@ -319,6 +319,14 @@ Every task below ran in quick mode on the <b>{}</b> backend (total wall time {:.
                         esc(&f.title)
                     );
                 }
+                for s in &o.report.skipped {
+                    let _ = write!(
+                        h,
+                        "<p class=\"bad\">goal on <code>{}</code> not judged: {}</p>",
+                        esc(&s.name),
+                        esc(&s.reason)
+                    );
+                }
                 for n in &o.report.notes {
                     let _ = write!(h, "<p><i>{}</i></p>", esc(n));
                 }

@@ -64,6 +64,15 @@ pub struct Figure {
     pub png: PathBuf,
 }
 
+/// A goal that could not be judged in this run, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Skipped {
+    /// The metric the goal is on.
+    pub name: String,
+    /// Why it could not be judged.
+    pub reason: String,
+}
+
 /// A task's result.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Report {
@@ -73,6 +82,10 @@ pub struct Report {
     pub figures: Vec<Figure>,
     /// Free-text remarks (what was measured, caveats).
     pub notes: Vec<String>,
+    /// Goals that could not be judged, with the reason (shown in the summary and the report,
+    /// never silently dropped).
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
 }
 
 impl Report {
@@ -99,6 +112,15 @@ impl Report {
             value,
             goal: Some(goal),
             reference: Some(reference.into()),
+        });
+        self
+    }
+
+    /// Records that the goal on `name` could not be judged in this run, and why.
+    pub fn skip(&mut self, name: &str, reason: impl Into<String>) -> &mut Self {
+        self.skipped.push(Skipped {
+            name: name.into(),
+            reason: reason.into(),
         });
         self
     }

@@ -198,6 +198,9 @@ pub struct Summary {
     pub figures: Vec<Figure>,
     /// Notes from the task.
     pub notes: Vec<String>,
+    /// Goals that could not be judged in this run, with the reason.
+    #[serde(default)]
+    pub skipped: Vec<crate::report::Skipped>,
     /// Wall-clock seconds of the task.
     pub wall_seconds: f64,
     /// Backend name.
@@ -494,6 +497,7 @@ fn run_locked(
                 goals_met: Some(false),
                 figures: Vec::new(),
                 notes: Vec::new(),
+                skipped: Vec::new(),
                 wall_seconds: start.elapsed().as_secs_f64(),
                 device: backend.name().into(),
                 seed,
@@ -526,6 +530,7 @@ fn run_locked(
         goals_met: report.goals_checked().then(|| report.all_goals_met()),
         figures: report.figures.clone(),
         notes: report.notes.clone(),
+        skipped: report.skipped.clone(),
         wall_seconds: wall,
         device: backend.name().into(),
         seed,

@@ -338,6 +338,12 @@ impl Task for DeepPotential {
                 .metric("force_mae", all.force_mae)
                 .metric("test_force_std", force_std)
                 .check("force_rmse_over_std", all.force_rmse / force_std, Goal::AtMost(if ctx.quick { 0.10 } else { 0.05 }), "force RMSE below 10 % (quick) / 5 % (full) of the force spread on the test set");
+            report.check(
+                "energy_rmse_per_atom_mev",
+                1e3 * all.energy_rmse_per_atom,
+                Goal::AtMost(5.0),
+                "energy RMSE below 5 meV/atom on the test set (the accuracy the Deep Potential papers report for bulk systems)",
+            );
             // NaN is written as null in summary.json when the test data has no virial.
             report.metric(
                 "virial_rmse_per_atom",

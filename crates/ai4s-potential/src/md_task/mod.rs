@@ -299,10 +299,13 @@ impl Task for MdValidate {
                     .metric("bulk_modulus_reference_gpa", bulk(ar, cr));
             }
             _ => {
-                report.note(format!(
-                    "the energy minimum lies outside the scanned lattice constants {}..{} A for the model or the reference: widen lattice_min/lattice_max",
-                    cfg.lattice_min, cfg.lattice_max
-                ));
+                report.skip(
+                    "a0_difference",
+                    format!(
+                        "the energy minimum lies outside the scanned lattice constants {}..{} A for the model or the reference: widen lattice_min/lattice_max",
+                        cfg.lattice_min, cfg.lattice_max
+                    ),
+                );
             }
         }
         report.figure(ctx.plot(

@@ -1,0 +1,14 @@
+//! ai4s-life: the life sciences on the AI-for-Science map.
+//!
+//! - [`dbtl`]: synthetic biology — the design-build-test-learn loop over a combinatorial
+//!   construct library (promoter x RBS x coding variant x terminator x origin), a Gaussian
+//!   process choosing each batch, against random screening and a classical design of experiments.
+//! - [`motifs`]: gene regulation — transcription-factor binding sites found by a DeepBind-style
+//!   convolutional network on both DNA strands, against k-mer logistic regression; the motif read
+//!   back from the first-layer filters as a position weight matrix and a sequence logo.
+
+pub mod dbtl;
+pub mod motifs;
+
+pub use dbtl::Dbtl;
+pub use motifs::Motifs;
