@@ -222,6 +222,32 @@ pub fn sample(cfg: &GenerateConfig, ctx: &RunContext) -> Result<(System, Vec<f64
     ))
 }
 
+/// Largest difference (eV/A) between the stored forces of `frame` and minus the central
+/// finite-difference gradient of the labeller's energy, over the three coordinates of four atoms
+/// spread through the cell. A sign error, a missing term or a wrong periodic image shows here,
+/// where the net force of a periodic system would still sum to zero.
+fn force_fd_error(labeller: &dyn Labeller, frame: &Frame) -> Result<f64> {
+    const H: f64 = 1e-4;
+    let Some(forces) = &frame.forces else {
+        return Ok(f64::NAN);
+    };
+    let n = frame.pos.len();
+    let mut worst: f64 = 0.0;
+    for k in 0..4.min(n) {
+        let atom = k * n / 4.min(n);
+        for axis in 0..3 {
+            let energy_at = |shift: f64| -> Result<f64> {
+                let mut pos = frame.pos.clone();
+                pos[atom][axis] += shift;
+                Ok(labeller.compute(&pos, &frame.cell)?.energy)
+            };
+            let fd = -(energy_at(H)? - energy_at(-H)?) / (2.0 * H);
+            worst = worst.max((fd - forces[atom][axis]).abs());
+        }
+    }
+    Ok(worst)
+}
+
 /// The data-generation task.
 pub struct GenerateData;
 
@@ -298,6 +324,10 @@ impl Task for GenerateData {
                 })
             })
             .fold(0.0, f64::max);
+        let fd_error = match system.frames.last() {
+            Some(frame) => force_fd_error(cfg.labeller.build().as_ref(), frame)?,
+            None => f64::NAN,
+        };
         let mut report = Report::new();
         report
             .metric("frames", system.frames.len() as f64)
@@ -313,11 +343,12 @@ impl Task for GenerateData {
                 "energy_per_atom_max",
                 epa.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             )
+            .metric("max_net_force", net_force)
             .check(
-                "max_net_force",
-                net_force,
-                Goal::AtMost(1e-8),
-                "Newton's third law: forces of a periodic system sum to zero",
+                "force_fd_max_error",
+                fd_error,
+                Goal::AtMost(1e-4),
+                "stored forces equal minus the central finite-difference gradient of the labeller's energy (step 1e-4 A, 12 coordinates of the last frame), in eV/A",
             )
             .metric("labeller_calls_per_second", calls as f64 / seconds);
         let mut by_t: Vec<Series> = Vec::new();
@@ -356,5 +387,35 @@ fn labeller_name(k: LabellerKind) -> &'static str {
         LabellerKind::Tb => "tight-binding Si (Kwon 1994)",
         LabellerKind::Sw => "Stillinger-Weber Si",
         LabellerKind::Lj => "Lennard-Jones Ar",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finite_difference_check_passes_true_forces_and_catches_wrong_ones() {
+        let sw = StillingerWeber::default();
+        let (mut pos, cell) = diamond(5.431, 1);
+        // Off the perfect lattice, so the forces are not zero by symmetry.
+        for (i, p) in pos.iter_mut().enumerate() {
+            p[i % 3] += 0.05 * (i as f64 - 3.5) / 3.5;
+        }
+        let labels = sw.compute(&pos, &cell).expect("labels");
+        assert!(labels.forces.iter().flatten().any(|f| f.abs() > 0.1));
+        let mut frame = Frame {
+            cell,
+            pos,
+            energy: Some(labels.energy),
+            forces: Some(labels.forces.clone()),
+            virial: Some(labels.virial),
+        };
+        let good = force_fd_error(&sw, &frame).expect("runs");
+        assert!(good < 1e-6, "true forces: {good}");
+        // A sign error keeps the net force at zero but fails the check.
+        frame.forces = Some(labels.forces.iter().map(|f| f.map(|c| -c)).collect());
+        let bad = force_fd_error(&sw, &frame).expect("runs");
+        assert!(bad > 0.1, "flipped forces: {bad}");
     }
 }
