@@ -33,6 +33,7 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::AlloySearch),
         // life sciences
         Box::new(ai4s_life::Motifs),
+        Box::new(ai4s_life::Contacts),
         Box::new(ai4s_life::Dbtl),
         // unsupervised (classical)
         Box::new(ai4s_unsupervised::KMeansTask),

@@ -53,12 +53,16 @@ fn generated_data_round_trips_through_every_format() {
     let from_raw = deepmd::read_system(&d.path().join("train"), None).expect("raw reads");
     assert_eq!(from_raw.frames.len(), from_raw_or_npy.frames.len());
     assert!((from_raw.frames[0].pos[5][1] - from_raw_or_npy.frames[0].pos[5][1]).abs() < 1e-10);
-    // Written again and read again: identical.
+    // Written again and read again: the data that was written, value for value.
     deepmd::write_system(&d.path().join("again"), &from_raw).expect("write");
-    assert_eq!(
-        deepmd::read_system(&d.path().join("again"), None).expect("read"),
-        deepmd::read_system(&d.path().join("again"), None).expect("read")
-    );
+    let again = deepmd::read_system(&d.path().join("again"), None).expect("read");
+    assert_eq!(again, from_raw);
+    // And not equal to something else: one changed force is seen.
+    let mut changed = from_raw.clone();
+    if let Some(f) = changed.frames[0].forces.as_mut() {
+        f[0][0] += 1e-3;
+    }
+    assert_ne!(again, changed);
 }
 
 #[test]

@@ -149,8 +149,8 @@ impl Task for MdValidate {
             report.check(
                 &format!("abs_drift_model_{t:.0}K"),
                 drift(thermo, n).abs(),
-                Goal::AtMost(1.0),
-                "NVE energy drift of the learned potential below 1 meV/atom/ps (this project's bar; compare with drift_reference_*)",
+                Goal::AtMost(if ctx.quick { 1.0 } else { 0.05 }),
+                "NVE energy drift of the learned potential below 1 meV/atom/ps for the briefly trained quick model (measured 0.05 and 0.60 at 300 and 1000 K) and 0.05 meV/atom/ps in the full run (measured 0.0006 and 0.0034); compare with drift_reference_*",
             );
         }
         report.figure(ctx.plot(

@@ -1,0 +1,229 @@
+//! The contacts task's report: precision metrics and goals, figures, ranked contact lists.
+
+use super::fold::{ContactMap, Fold};
+use super::msa::Msa;
+use super::potts::Potts;
+use super::scores::{Pair, precision_at, to_tsv};
+use super::{Analysis, ContactsConfig};
+use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::{Goal, Report, Result, RunContext};
+
+/// Everything the task measured.
+pub(super) struct Results<'a> {
+    pub fold: &'a Fold,
+    pub truth: &'a ContactMap,
+    pub potts: &'a Potts,
+    pub msa: &'a Msa,
+    /// The default alignment.
+    pub main: &'a Analysis,
+    /// The smaller alignments of the sweep.
+    pub sweep: &'a [Analysis],
+    /// Pairs ranked by the planted couplings (the best any method could do).
+    pub planted: &'a [Pair],
+}
+
+/// Precision-at-k levels: L, L/2, L/5 with their metric suffixes.
+fn levels(l: usize) -> [(&'static str, usize); 3] {
+    [("L", l), ("L2", l / 2), ("L5", l / 5)]
+}
+
+pub(super) fn write(
+    cfg: &ContactsConfig,
+    ctx: &mut RunContext,
+    report: &mut Report,
+    r: &Results,
+) -> Result<()> {
+    let (l, q) = (r.fold.len(), cfg.q);
+    let truth = r.truth;
+    let main = r.main;
+    let (plm_half, mi_half) = main.precision(truth, l / 2);
+    report.check(
+        "plmdca_precision_at_L2",
+        plm_half,
+        Goal::AtLeast(0.8),
+        "issue goal: plmDCA precision of the top L/2 pairs with |i - j| >= 6 at least 0.8 on the default alignment",
+    );
+    report.check(
+        "plmdca_minus_mi_precision_at_L2",
+        plm_half - mi_half,
+        Goal::AtLeast(0.01),
+        "issue goal: plmDCA above the MI baseline at L/2 (one more true contact is 1/(L/2) = 0.04)",
+    );
+    for (name, k) in levels(l) {
+        let (p, m) = main.precision(truth, k);
+        report.metric(&format!("plmdca_precision_at_{name}"), p);
+        report.metric(&format!("mi_precision_at_{name}"), m);
+        report.metric(
+            &format!("planted_precision_at_{name}"),
+            precision_at(r.planted, truth, k),
+        );
+    }
+    let long_range = truth.pairs(cfg.min_separation).len();
+    let couplings = l * (l - 1) / 2 * q * q;
+    let entropy = r.msa.column_entropy();
+    let mean_entropy = entropy.iter().sum::<f64>() / entropy.len().max(1) as f64;
+    report.metric("residues", l as f64);
+    report.metric("q", q as f64);
+    report.metric("contacts_long_range", long_range as f64);
+    report.metric("contacts_all", truth.pairs(1).len() as f64);
+    report.metric("coupling_parameters", couplings as f64);
+    report.metric("sequences", main.n as f64);
+    report.metric("effective_sequences", main.meff);
+    report.metric(
+        "mean_column_entropy_over_log_q",
+        mean_entropy / (q as f64).ln(),
+    );
+    report.metric("plmdca_final_objective", main.final_loss);
+    for a in r.sweep {
+        let (p, m) = a.precision(truth, l / 2);
+        report.metric(&format!("plmdca_precision_at_L2_{}_seqs", a.n), p);
+        report.metric(&format!("mi_precision_at_L2_{}_seqs", a.n), m);
+    }
+    let (pl, ml) = main.precision(truth, l);
+    report.note(format!(
+        "Three-helix bundle of {l} residues ({} per helix, {} per loop, axes {:.1} A apart): {} contacts at C-beta distance < {:.1} A, {long_range} of them with |i - j| >= {}. Potts model over q = {q} residue classes, fields sd {:.2}, couplings sd {:.2} on contacts only ({couplings} coupling parameters); {} sequences from {} Gibbs chains (burn-in {} sweeps, thinning {}), effective number {:.0} at {:.0} % identity; mean column entropy {:.2} of ln q. Precision at L/2: plmDCA {plm_half:.3}, MI {mi_half:.3} (at L: {pl:.3} vs {ml:.3}). Ranked lists: contacts_plmdca.tsv, contacts_mi.tsv (1-based i, j, APC score); the alignment: alignment.fa.",
+        cfg.helix_len,
+        cfg.loop_len,
+        cfg.axis_gap,
+        truth.pairs(1).len(),
+        cfg.cutoff,
+        cfg.min_separation,
+        cfg.field_std,
+        cfg.coupling_std,
+        main.n,
+        cfg.chains,
+        cfg.burn_in,
+        cfg.thin,
+        main.meff,
+        100.0 * cfg.identity,
+        mean_entropy / (q as f64).ln(),
+    ));
+    ctx.write_file("contacts_plmdca.tsv", to_tsv(&main.plm).as_bytes())?;
+    ctx.write_file("contacts_mi.tsv", to_tsv(&main.mi).as_bytes())?;
+    ctx.write_file("alignment.fa", r.msa.to_fasta().as_bytes())?;
+
+    // The contact map: true contacts in both triangles, plmDCA's top L above the diagonal, MI's
+    // below, each split into correct and wrong.
+    let residue = |i: usize| (i + 1) as f64;
+    let true_points: Vec<(f64, f64)> = truth
+        .pairs(1)
+        .iter()
+        .flat_map(|&(i, j)| [(residue(i), residue(j)), (residue(j), residue(i))])
+        .collect();
+    let split = |ranking: &[Pair], upper: bool, hit: bool| -> Vec<(f64, f64)> {
+        ranking[..l.min(ranking.len())]
+            .iter()
+            .filter(|p| truth.contact(p.i, p.j) == hit)
+            .map(|p| {
+                if upper {
+                    (residue(p.i), residue(p.j))
+                } else {
+                    (residue(p.j), residue(p.i))
+                }
+            })
+            .collect()
+    };
+    report.figure(ctx.plot(
+        "contact_map",
+        &Plot::Scatter {
+            labels: Labels::new(
+                &format!(
+                    "Top-L contacts (|i-j| >= {}): plmDCA above the diagonal, MI below",
+                    cfg.min_separation
+                ),
+                "residue i",
+                "residue j",
+            ),
+            series: vec![
+                Series::new(
+                    format!("true contact (C-beta < {:.0} A)", cfg.cutoff),
+                    true_points,
+                ),
+                Series::new(
+                    format!("plmDCA correct ({:.0} % of top L)", 100.0 * pl),
+                    split(&main.plm, true, true),
+                ),
+                Series::new("plmDCA wrong", split(&main.plm, true, false)),
+                Series::new(
+                    format!("MI correct ({:.0} % of top L)", 100.0 * ml),
+                    split(&main.mi, false, true),
+                ),
+                Series::new("MI wrong", split(&main.mi, false, false)),
+            ],
+        },
+    )?);
+
+    // Precision of the top k pairs against k / L.
+    let curve = |ranking: &[Pair]| -> Vec<(f64, f64)> {
+        (1..=(2 * l).min(ranking.len()))
+            .map(|k| (k as f64 / l as f64, precision_at(ranking, truth, k)))
+            .collect()
+    };
+    report.figure(ctx.plot(
+        "precision_vs_rank",
+        &Plot::Line {
+            labels: Labels::new(
+                &format!("Precision of the top-ranked pairs ({} sequences)", main.n),
+                "predicted pairs / L",
+                "precision",
+            ),
+            series: vec![
+                Series::new("plmDCA (APC)", curve(&main.plm)),
+                Series::new("mutual information (APC)", curve(&main.mi)),
+                Series::new("planted couplings (APC)", curve(r.planted)),
+            ],
+            log_y: false,
+        },
+    )?);
+
+    // Precision against the amount of data.
+    let mut by_size: Vec<&Analysis> = r.sweep.iter().chain(std::iter::once(main)).collect();
+    by_size.sort_by_key(|a| a.n);
+    let pick = |plm: bool| -> Vec<(f64, f64)> {
+        by_size
+            .iter()
+            .map(|a| {
+                let (p, m) = a.precision(truth, l / 2);
+                (a.n as f64, if plm { p } else { m })
+            })
+            .collect()
+    };
+    report.figure(ctx.plot(
+        "precision_vs_sequences",
+        &Plot::Line {
+            labels: Labels::new(
+                &format!(
+                    "Precision at L/2 vs alignment depth ({couplings} coupling parameters, L = {l}, q = {q})"
+                ),
+                "sequences",
+                "precision at L/2",
+            ),
+            series: vec![
+                Series::new("plmDCA (APC)", pick(true)),
+                Series::new("mutual information (APC)", pick(false)),
+            ],
+            log_y: false,
+        },
+    )?);
+
+    // Learned against planted coupling strength for every pair.
+    let planted = r.potts.block_norms();
+    let (mut reference, mut predicted) = (Vec::new(), Vec::new());
+    for (i, (p_row, m_row)) in planted.iter().zip(&main.norms).enumerate() {
+        reference.extend_from_slice(&p_row[i + 1..]);
+        predicted.extend_from_slice(&m_row[i + 1..]);
+    }
+    report.figure(ctx.plot(
+        "coupling_recovery",
+        &Plot::Parity {
+            labels: Labels::new(
+                "Coupling block norms (zero-sum gauge): plmDCA vs planted",
+                "planted ||J_ij||",
+                "plmDCA ||J_ij||",
+            ),
+            reference,
+            predicted,
+        },
+    )?);
+    Ok(())
+}
