@@ -31,10 +31,6 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::BayesOpt),
         Box::new(ai4s_science::Transits),
         Box::new(ai4s_science::AlloySearch),
-        // life sciences
-        Box::new(ai4s_life::Motifs),
-        Box::new(ai4s_life::Contacts),
-        Box::new(ai4s_life::Dbtl),
         // unsupervised (classical)
         Box::new(ai4s_unsupervised::KMeansTask),
         Box::new(ai4s_unsupervised::GmmTask),
@@ -50,6 +46,10 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_rl::PpoTask),
         Box::new(ai4s_rl::DqnTask),
         Box::new(ai4s_rl::ExperimentDesignTask),
+        // life sciences (new tasks go at the end: the fuzz seeds name tasks by registry index)
+        Box::new(ai4s_life::Motifs),
+        Box::new(ai4s_life::Contacts),
+        Box::new(ai4s_life::Dbtl),
     ]
 }
 

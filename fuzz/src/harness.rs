@@ -246,6 +246,7 @@ fn check_config(name: &str, table: toml::Table) {
             }
         };
     }
+    use ai4s::life as l;
     use ai4s::potential as p;
     use ai4s::rl as r;
     use ai4s::science as s;
@@ -279,6 +280,9 @@ fn check_config(name: &str, table: toml::Table) {
         "ppo" => r::tasks::PpoTaskConfig,
         "dqn" => r::tasks::DqnTaskConfig,
         "experiment-design" => r::tasks::DesignConfig,
+        "motifs" => l::motifs::MotifsConfig,
+        "contacts" => l::contacts::ContactsConfig,
+        "dbtl" => l::dbtl::DbtlConfig,
     }
 }
 
