@@ -251,7 +251,7 @@ body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;colo
 h2{{border-bottom:1px solid #ccc;padding-bottom:.2em}} table{{border-collapse:collapse;margin:.5em 0}}\
 td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}} .ok{{color:#1a7f37}} .bad{{color:#c62828}} .none{{color:#777}}\
 .fig svg{{max-width:100%;height:auto}} .area{{color:#666;font-style:italic}}\
-.grid a{{text-decoration:none;white-space:nowrap;display:inline-block}} .grid td{{font-size:.9em}}\
+.grid{{width:100%;table-layout:fixed}} .grid a{{text-decoration:none;display:inline-block}} .grid td,.grid th{{font-size:.8em;overflow-wrap:anywhere}}\
 .cards{{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8em}}\
 .card{{display:block;border:1px solid #ccc;border-radius:6px;padding:.5em;color:inherit;text-decoration:none}}\
 .card img{{width:100%;height:auto;margin-top:.3em}} .card .metric{{font-size:.85em;margin-top:.2em;word-break:break-word}}\

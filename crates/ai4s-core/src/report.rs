@@ -35,8 +35,21 @@ impl Goal {
         match *self {
             Goal::AtMost(t) => format!("<= {t}"),
             Goal::AtLeast(t) => format!(">= {t}"),
-            Goal::Near { value, tol } => format!("{value} +- {tol}"),
+            Goal::Near { value, tol } => format!("{} +- {}", short(value), short(tol)),
         }
+    }
+}
+
+/// A target value as written in a goal: as typed when short (`0.05`, `1e-8`), else to four
+/// decimals (a computed reference such as an integrated free energy).
+fn short(v: f64) -> String {
+    let s = format!("{v}");
+    if s.len() <= 8 {
+        s
+    } else if v.abs() >= 1e-3 {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.3e}")
     }
 }
 
