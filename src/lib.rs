@@ -3,6 +3,7 @@
 //! This umbrella crate re-exports the area crates and holds the task [`registry`]. Add a task by
 //! implementing [`core::Task`] in an area crate and adding one line to [`registry`].
 
+pub use ai4s_chem as chem;
 pub use ai4s_core as core;
 pub use ai4s_life as life;
 pub use ai4s_potential as potential;
@@ -50,6 +51,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_life::Motifs),
         Box::new(ai4s_life::Contacts),
         Box::new(ai4s_life::Dbtl),
+        // chemistry
+        Box::new(ai4s_chem::Molecules),
     ]
 }
 

@@ -246,6 +246,7 @@ fn check_config(name: &str, table: toml::Table) {
             }
         };
     }
+    use ai4s::chem as c;
     use ai4s::life as l;
     use ai4s::potential as p;
     use ai4s::rl as r;
@@ -283,6 +284,7 @@ fn check_config(name: &str, table: toml::Table) {
         "motifs" => l::motifs::MotifsConfig,
         "contacts" => l::contacts::ContactsConfig,
         "dbtl" => l::dbtl::DbtlConfig,
+        "molecules" => c::molecules::MoleculesConfig,
     }
 }
 
