@@ -7,7 +7,7 @@ pub mod roc;
 pub mod stats;
 
 pub use cluster::{adjusted_rand_index, normalized_mutual_info, silhouette};
-pub use roc::{auc, recall_at_fpr, roc};
+pub use roc::{auc, auc_of, recall_at_fpr, roc};
 pub use stats::{mean_std, median};
 
 use crate::error::Result;

@@ -55,6 +55,19 @@ pub fn recall_at_fpr(pos: &[f64], neg: &[f64], fpr: f64) -> f64 {
     pos.iter().filter(|&&p| p > thr).count() as f64 / pos.len().max(1) as f64
 }
 
+/// AUC of `scores` against boolean `labels` (true = positive), as [`auc`].
+pub fn auc_of(scores: &[f64], labels: &[bool]) -> f64 {
+    let pick = |want: bool| -> Vec<f64> {
+        scores
+            .iter()
+            .zip(labels)
+            .filter(|p| *p.1 == want)
+            .map(|p| *p.0)
+            .collect()
+    };
+    auc(&pick(true), &pick(false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

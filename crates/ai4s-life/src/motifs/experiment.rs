@@ -9,10 +9,11 @@
 
 use super::MotifsConfig;
 use super::cnn::{CnnObjective, DeepBind, Encoded, best_hits, predict};
-use super::kmer::{KmerFeatures, KmerModel, auc_of};
+use super::kmer::{KmerFeatures, KmerModel};
 use super::pwm::{Alignment, compare, from_sites};
 use super::sequences::{Dataset, Pwm, reverse_complement};
 use ai4s_core::burn::module::Module;
+use ai4s_core::metrics::auc_of;
 use ai4s_core::metrics::roc;
 use ai4s_core::train::{fit, fit_quiet};
 use ai4s_core::{Result, RunContext};

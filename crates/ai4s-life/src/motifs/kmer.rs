@@ -9,7 +9,7 @@
 //! the validation sequences, warm-starting each fit from the previous (largest `lambda` first).
 
 use super::sequences::reverse_complement;
-use ai4s_core::metrics::auc;
+use ai4s_core::metrics::auc_of;
 use std::collections::HashMap;
 
 /// Sparse k-mer features: per sequence, (feature, value) pairs.
@@ -172,23 +172,6 @@ impl KmerModel {
             }
         }
     }
-}
-
-/// AUC of scores against boolean labels.
-pub fn auc_of(scores: &[f64], labels: &[bool]) -> f64 {
-    let pos: Vec<f64> = scores
-        .iter()
-        .zip(labels)
-        .filter(|p| *p.1)
-        .map(|p| *p.0)
-        .collect();
-    let neg: Vec<f64> = scores
-        .iter()
-        .zip(labels)
-        .filter(|p| !*p.1)
-        .map(|p| *p.0)
-        .collect();
-    auc(&pos, &neg)
 }
 
 #[cfg(test)]
