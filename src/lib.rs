@@ -53,6 +53,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_life::Dbtl),
         // chemistry
         Box::new(ai4s_chem::Molecules),
+        // precision medicine
+        Box::new(ai4s_life::Diagnosis),
     ]
 }
 

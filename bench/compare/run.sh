@@ -24,5 +24,8 @@ echo "== peers"
 "$venv/bin/python" bench/compare/gym_cartpole.py "$repeat" | tee -a "$out/peers.jsonl"
 echo "== k-means 100k x 16 (ai4s vs scikit-learn)"
 "$venv/bin/python" bench/compare/sklearn_cluster.py speed --ai4s target/release/ai4s
+echo "== diagnosis on the same folds (ai4s vs scikit-learn)"
+./target/release/ai4s run diagnosis --quiet --out "$out/diagnosis"
+"$venv/bin/python" bench/compare/sklearn_diagnosis.py "$out/diagnosis"
 echo "== ratios"
 "$venv/bin/python" bench/compare/compare.py "$out/bench.json" "$out/peers.jsonl" flex

@@ -285,6 +285,7 @@ fn check_config(name: &str, table: toml::Table) {
         "contacts" => l::contacts::ContactsConfig,
         "dbtl" => l::dbtl::DbtlConfig,
         "molecules" => c::molecules::MoleculesConfig,
+        "diagnosis" => l::diagnosis::DiagnosisConfig,
     }
 }
 
