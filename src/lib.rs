@@ -55,6 +55,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_chem::Molecules),
         // precision medicine
         Box::new(ai4s_life::Diagnosis),
+        // energy
+        Box::new(ai4s_science::Battery),
     ]
 }
 

@@ -286,6 +286,7 @@ fn check_config(name: &str, table: toml::Table) {
         "dbtl" => l::dbtl::DbtlConfig,
         "molecules" => c::molecules::MoleculesConfig,
         "diagnosis" => l::diagnosis::DiagnosisConfig,
+        "battery" => s::battery::BatteryConfig,
     }
 }
 

@@ -8,9 +8,11 @@
 //! - [`vmc`]: quantum — variational Monte Carlo with a neural wavefunction.
 //! - [`transits`]: astronomy — planetary transits in light curves, 1-D CNN vs box least squares.
 //! - [`alloy`]: materials — ground-state ordering of a binary alloy, annealing vs enumeration.
+//! - [`battery`]: energy — Li-ion cycle life from the first 100 cycles (Severson et al. 2019).
 
 pub mod alloy;
 pub mod automata;
+pub mod battery;
 pub mod bayesopt;
 pub mod lorenz;
 pub mod pinn;
@@ -19,6 +21,7 @@ pub mod vmc;
 
 pub use alloy::AlloySearch;
 pub use automata::CellularAutomata;
+pub use battery::Battery;
 pub use bayesopt::BayesOpt;
 pub use lorenz::LorenzForecast;
 pub use pinn::HeatPinn;

@@ -16,17 +16,35 @@
 //! coupling parameters grow as `L^2 q^2 / 2` (41 000 at `L = 48, q = 6`, 500 000 at `q = 21`),
 //! and a reduced alphabet keeps the quick run within seconds on two cores while keeping the
 //! sequences-per-parameter regime of real families (a few thousand sequences).
+//!
+//! # Bring your own alignment
+//!
+//! `ai4s run contacts --set msa=FILE` fits the same two methods to a family alignment of your
+//! own, aligned FASTA or A3M ([`byo`]: lower-case letters and `.` are insertions and are
+//! dropped, the ambiguity codes `X B Z J U O` become gaps, anything else is refused), over the
+//! full alphabet of 20 amino acids plus the gap as a 21st state (`q = 21`, as plmDCA); the
+//! columns are the query's (first record's) match columns and `q` and the fold settings are
+//! not used. Sequences are reweighted at `identity` (0.8). With `--set contacts=FILE`, a list
+//! of known contacts or a PDB structure ([`pdb`]: C-beta distance below `cutoff`, one chain
+//! mapped to the query one to one; `--set chain=B` picks the chain), precision at L, L/2 and
+//! L/5 is reported under the simulated run's metric names; without it, no precision is
+//! claimed and the run reports the ranked predictions only. Either way the ranked lists
+//! `contacts_plmdca.tsv` and `contacts_mi.tsv` give 1-based query columns, their letters and
+//! the score, and `contact_map` shows the predicted top L. The precision-vs-depth sweep is
+//! not run on a user's alignment.
 
+pub mod byo;
 pub mod fold;
 pub mod mi;
 pub mod msa;
 mod output;
+pub mod pdb;
 pub mod plm;
 pub mod potts;
 pub mod scores;
 
 use ai4s_core::burn::tensor::Device;
-use ai4s_core::error::ensure;
+use ai4s_core::error::{Error, ensure};
 use ai4s_core::{Area, Report, Result, RunContext, Task, TaskConfig};
 use fold::{ContactMap, Fold};
 use msa::Msa;
@@ -34,22 +52,33 @@ use plm::PlmSettings;
 use potts::{Potts, Sampling};
 use scores::{Pair, apc, frobenius_zero_sum, precision_at, ranked};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Configuration of [`Contacts`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContactsConfig {
+    /// Your own family alignment, aligned FASTA or A3M (empty: the simulated three-helix
+    /// bundle family). See [`byo`].
+    pub msa: String,
+    /// Known contacts of your alignment's query: a list of 1-based column pairs or a PDB file
+    /// (empty: none; no precision is measured). Needs `msa`.
+    pub contacts: String,
+    /// Chain of the `contacts` PDB file (empty: the first chain).
+    pub chain: String,
     /// Residues per helix of the three-helix bundle.
     pub helix_len: usize,
     /// Residues per loop between helices.
     pub loop_len: usize,
     /// Distance between helix axes (A).
     pub axis_gap: f64,
-    /// C-beta distance below which two residues are in contact (A).
+    /// C-beta distance below which two residues are in contact (A); also the cut on a PDB
+    /// file's or a contact list's distances.
     pub cutoff: f64,
     /// Smallest sequence separation `|i - j|` of a scored pair.
     pub min_separation: usize,
-    /// Residue classes of the reduced alphabet (2..=8).
+    /// Residue classes of the simulation's reduced alphabet (2..=8; a user's alignment always
+    /// has 21 states).
     pub q: usize,
     /// Standard deviation of the planted fields (conservation).
     pub field_std: f64,
@@ -65,7 +94,9 @@ pub struct ContactsConfig {
     pub burn_in: usize,
     /// Sweeps between kept sequences of a chain.
     pub thin: usize,
-    /// Identity threshold of the sequence reweighting.
+    /// Identity threshold of the sequence reweighting: each sequence weighs 1 / (number of
+    /// sequences, itself included, with at least this fraction of identical columns, gaps
+    /// included), as plmDCA's 0.8 (a sequence-identity cut of 80 %).
     pub identity: f64,
     /// Full-batch Adam steps of plmDCA.
     pub steps: usize,
@@ -82,6 +113,9 @@ pub struct ContactsConfig {
 impl Default for ContactsConfig {
     fn default() -> Self {
         ContactsConfig {
+            msa: String::new(),
+            contacts: String::new(),
+            chain: String::new(),
             helix_len: 14,
             loop_len: 3,
             axis_gap: 10.0,
@@ -116,6 +150,28 @@ impl TaskConfig for ContactsConfig {
     }
 
     fn validate(&self) -> Result<()> {
+        for (field, value) in [("msa", &self.msa), ("contacts", &self.contacts)] {
+            ensure(
+                value.is_empty() || Path::new(value).is_file(),
+                field,
+                || format!("no such file `{value}`"),
+            )?;
+        }
+        ensure(
+            self.contacts.is_empty() || !self.msa.is_empty(),
+            "contacts",
+            || {
+                "known contacts are for your own alignment: set msa=FILE as well (the simulated family has its own fold)".into()
+            },
+        )?;
+        ensure(self.chain.chars().count() <= 1, "chain", || {
+            format!("a PDB chain is one character, got `{}`", self.chain)
+        })?;
+        ensure(
+            self.chain.is_empty() || !self.contacts.is_empty(),
+            "chain",
+            || "picks the chain of a contacts=FILE.pdb structure; set contacts as well".into(),
+        )?;
         ensure((4..=40).contains(&self.helix_len), "helix_len", || {
             format!("must be 4..=40, got {}", self.helix_len)
         })?;
@@ -287,10 +343,13 @@ impl Task for Contacts {
     }
 
     fn demonstrates(&self) -> &'static str {
-        "Protein structure from sequence, the principle behind AlphaFold's MSA input: residues in contact co-evolve. A hand-made three-helix bundle gives the true contact map; a Potts model coupled on exactly those contacts, sampled by Gibbs MCMC, gives a family alignment, reweighted at 80 % identity. Pseudo-likelihood maximisation (plmDCA) fits a global Potts model in one batched tensor expression and ranks residue pairs by the corrected norm of their couplings; mutual information between columns is the baseline. Precision of the top L, L/2 and L/5 long-range pairs, the predicted contact maps over the true one, and precision against the number of sequences (L^2 q^2 parameters against the data)."
+        "Protein structure from sequence, the principle behind AlphaFold's MSA input: residues in contact co-evolve. A hand-made three-helix bundle gives the true contact map; a Potts model coupled on exactly those contacts, sampled by Gibbs MCMC, gives a family alignment, reweighted at 80 % identity. Pseudo-likelihood maximisation (plmDCA) fits a global Potts model in one batched tensor expression and ranks residue pairs by the corrected norm of their couplings; mutual information between columns is the baseline. Precision of the top L, L/2 and L/5 long-range pairs, the predicted contact maps over the true one, and precision against the number of sequences (L^2 q^2 parameters against the data). Bring your own family with --set msa=FILE.a3m (aligned FASTA or A3M, 21 states) and optionally --set contacts=FILE (a pair list or a PDB structure) to measure precision."
     }
 
     fn run(&self, cfg: &ContactsConfig, ctx: &mut RunContext) -> Result<Report> {
+        if !cfg.msa.is_empty() {
+            return run_own(cfg, ctx);
+        }
         let mut report = Report::new();
         let fold = Fold::three_helix_bundle(cfg.helix_len, cfg.loop_len, cfg.axis_gap);
         let truth = fold.contact_map(cfg.cutoff);
@@ -334,4 +393,54 @@ impl Task for Contacts {
         output::write(cfg, ctx, &mut report, &results)?;
         Ok(report)
     }
+}
+
+/// Bytes above which a user's alignment is refused rather than run out of memory: the
+/// `[L q, L q]` couplings with their gradient and Adam moments, and the `[N, L q]` one-hot rows
+/// and logits with their gradients, in `f32`.
+const MEMORY_LIMIT: f64 = 64.0 * (1u64 << 30) as f64;
+
+/// The run on a user's alignment (`msa`), with known contacts when `contacts` is set.
+fn run_own(cfg: &ContactsConfig, ctx: &mut RunContext) -> Result<Report> {
+    let own = byo::read_alignment(Path::new(&cfg.msa))?;
+    let (n, l) = (own.msa.n(), own.l());
+    if l <= cfg.min_separation {
+        return Err(Error::data(
+            &own.path,
+            None,
+            format!(
+                "the query `{}` has {l} match columns: no pair is {} or more apart (min_separation)",
+                own.query_id(),
+                cfg.min_separation
+            ),
+        ));
+    }
+    let lq = (l * byo::Q) as f64;
+    let bytes = 4.0 * (8.0 * lq * lq + 6.0 * n as f64 * lq);
+    if bytes > MEMORY_LIMIT {
+        return Err(Error::data(
+            &own.path,
+            None,
+            format!(
+                "{n} sequences of {l} columns would need about {:.0} GiB for plmDCA (limit {:.0}): filter the alignment (e.g. hhfilter -id 90) or cut it to a domain",
+                bytes / (1u64 << 30) as f64,
+                MEMORY_LIMIT / (1u64 << 30) as f64
+            ),
+        ));
+    }
+    let known = match cfg.contacts.as_str() {
+        "" => None,
+        path => Some(byo::read_known(
+            Path::new(path),
+            &own,
+            cfg.cutoff,
+            cfg.chain.chars().next(),
+            cfg.min_separation,
+        )?),
+    };
+    let device = ctx.device.clone();
+    let main = analyse(cfg, &own.msa, &device, Some(ctx))?;
+    let mut report = Report::new();
+    output::write_own(cfg, ctx, &mut report, &own, known.as_ref(), &main)?;
+    Ok(report)
 }

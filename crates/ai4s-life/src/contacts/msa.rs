@@ -20,7 +20,9 @@ use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
 /// amide, cysteine.
 pub const ALPHABET: &[u8] = b"LFSDKGNC";
 
-/// Aligned sequences of equal length over `q` states.
+/// Aligned sequences of equal length over `q` states: the reduced classes of [`ALPHABET`] in
+/// the simulation, the 21 states of [`super::byo::AMINO`] (amino acids and gap) in a user's
+/// alignment. Everything downstream (weights, MI, plmDCA) takes `q` from here.
 #[derive(Clone, Debug)]
 pub struct Msa {
     /// Sequences, states `0..q`.
@@ -98,7 +100,8 @@ impl Msa {
             .collect()
     }
 
-    /// The alignment as FASTA text in the reduced alphabet.
+    /// The alignment as FASTA text in the reduced alphabet (`q <= 8`; a user's alignment is
+    /// written by [`super::byo::Alignment::to_fasta`]).
     pub fn to_fasta(&self) -> String {
         let mut out = String::with_capacity(self.n() * (self.l() + 16));
         for (k, s) in self.seqs.iter().enumerate() {

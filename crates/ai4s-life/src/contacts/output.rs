@@ -1,5 +1,7 @@
-//! The contacts task's report: precision metrics and goals, figures, ranked contact lists.
+//! The contacts task's report: precision metrics and goals, figures, ranked contact lists, for
+//! the simulated family ([`write`]) and for a user's alignment ([`write_own`]).
 
+use super::byo::{Alignment, Known};
 use super::fold::{ContactMap, Fold};
 use super::msa::Msa;
 use super::potts::Potts;
@@ -81,7 +83,7 @@ pub(super) fn write(
     }
     let (pl, ml) = main.precision(truth, l);
     report.note(format!(
-        "Three-helix bundle of {l} residues ({} per helix, {} per loop, axes {:.1} A apart): {} contacts at C-beta distance < {:.1} A, {long_range} of them with |i - j| >= {}. Potts model over q = {q} residue classes, fields sd {:.2}, couplings sd {:.2} on contacts only ({couplings} coupling parameters); {} sequences from {} Gibbs chains (burn-in {} sweeps, thinning {}), effective number {:.0} at {:.0} % identity; mean column entropy {:.2} of ln q. Precision at L/2: plmDCA {plm_half:.3}, MI {mi_half:.3} (at L: {pl:.3} vs {ml:.3}). Ranked lists: contacts_plmdca.tsv, contacts_mi.tsv (1-based i, j, APC score); the alignment: alignment.fa.",
+        "Three-helix bundle of {l} residues ({} per helix, {} per loop, axes {:.1} A apart): {} contacts at C-beta distance < {:.1} A, {long_range} of them with |i - j| >= {}. Potts model over q = {q} residue classes, fields sd {:.2}, couplings sd {:.2} on contacts only ({couplings} coupling parameters); {} sequences from {} Gibbs chains (burn-in {} sweeps, thinning {}), effective number {:.0} at {:.0} % identity; mean column entropy {:.2} of ln q. Precision at L/2: plmDCA {plm_half:.3}, MI {mi_half:.3} (at L: {pl:.3} vs {ml:.3}). Ranked lists: contacts_plmdca.tsv, contacts_mi.tsv (1-based i, j, APC score); the alignment: alignment.fa; the fold's contacts: true_contacts.txt.",
         cfg.helix_len,
         cfg.loop_len,
         cfg.axis_gap,
@@ -101,6 +103,16 @@ pub(super) fn write(
     ctx.write_file("contacts_plmdca.tsv", to_tsv(&main.plm).as_bytes())?;
     ctx.write_file("contacts_mi.tsv", to_tsv(&main.mi).as_bytes())?;
     ctx.write_file("alignment.fa", r.msa.to_fasta().as_bytes())?;
+    // The fold's contacts in the known-contacts format `--set contacts=` reads, so the
+    // bring-your-own path can be run on this alignment.
+    let mut known = format!(
+        "# contacts of the simulated fold: 1-based i j, C-beta distance < {:.1} A\n",
+        cfg.cutoff
+    );
+    for (i, j) in truth.pairs(1) {
+        known.push_str(&format!("{} {}\n", i + 1, j + 1));
+    }
+    ctx.write_file("true_contacts.txt", known.as_bytes())?;
 
     // The contact map: true contacts in both triangles, plmDCA's top L above the diagonal, MI's
     // below, each split into correct and wrong.
@@ -225,5 +237,199 @@ pub(super) fn write(
             predicted,
         },
     )?);
+    Ok(())
+}
+
+/// The ranking of a user's alignment as a tab-separated list: 1-based query columns `i`, `j`,
+/// the query's letters at them, the score, and with known contacts `known` (1 for a contact).
+fn own_tsv(ranking: &[Pair], query: &[char], known: Option<&ContactMap>) -> String {
+    let mut out = String::from("i\tj\taa_i\taa_j\tscore");
+    out.push_str(if known.is_some() { "\tknown\n" } else { "\n" });
+    for p in ranking {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{:.6}",
+            p.i + 1,
+            p.j + 1,
+            query[p.i],
+            query[p.j],
+            p.score
+        ));
+        if let Some(k) = known {
+            out.push_str(if k.contact(p.i, p.j) { "\t1" } else { "\t0" });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The report on a user's alignment: precision only against known contacts.
+pub(super) fn write_own(
+    cfg: &ContactsConfig,
+    ctx: &mut RunContext,
+    report: &mut Report,
+    own: &Alignment,
+    known: Option<&Known>,
+    main: &Analysis,
+) -> Result<()> {
+    let (l, q) = (own.l(), own.msa.q);
+    let couplings = l * (l - 1) / 2 * q * q;
+    let entropy = own.msa.column_entropy();
+    let mean_entropy = entropy.iter().sum::<f64>() / entropy.len().max(1) as f64;
+    let per_residue = main.meff / l as f64;
+    report.metric("residues", l as f64);
+    report.metric("q", q as f64);
+    report.metric("sequences", main.n as f64);
+    report.metric("effective_sequences", main.meff);
+    report.metric("effective_sequences_per_residue", per_residue);
+    report.metric("coupling_parameters", couplings as f64);
+    report.metric("gap_fraction", own.gap_fraction());
+    report.metric(
+        "mean_column_entropy_over_log_q",
+        mean_entropy / (q as f64).ln(),
+    );
+    report.metric("plmdca_final_objective", main.final_loss);
+    let truth = known.map(|k| &k.map);
+    let mut note = format!(
+        "Your alignment {}: {} sequences over the {l} match columns of the query `{}` ({} insertion letters dropped, {} ambiguity codes read as gaps, {:.1} % gaps), effective number {:.0} at {:.0} % identity ({per_residue:.1} per column). Potts model over q = 21 states (20 amino acids and the gap), {couplings} coupling parameters. ",
+        own.path.display(),
+        main.n,
+        own.query_id(),
+        own.insertions,
+        own.ambiguous,
+        100.0 * own.gap_fraction(),
+        main.meff,
+        100.0 * cfg.identity,
+    );
+    if per_residue < 5.0 {
+        note.push_str("Fewer than 5 effective sequences per column: expect few correct contacts (plmDCA needs hundreds to thousands of effective sequences). ");
+    }
+    let (pl, ml) = match known {
+        Some(k) => {
+            let truth = &k.map;
+            let (plm_half, mi_half) = main.precision(truth, l / 2);
+            report.check(
+                "plmdca_minus_mi_precision_at_L2",
+                plm_half - mi_half,
+                Goal::AtLeast(0.0),
+                "plmDCA at least as precise as the MI baseline at L/2 against your known contacts",
+            );
+            for (name, k) in levels(l) {
+                let (p, m) = main.precision(truth, k);
+                report.metric(&format!("plmdca_precision_at_{name}"), p);
+                report.metric(&format!("mi_precision_at_{name}"), m);
+            }
+            let long_range = truth.pairs(cfg.min_separation).len();
+            report.metric("contacts_long_range", long_range as f64);
+            report.metric("contacts_all", truth.pairs(1).len() as f64);
+            let (pl, ml) = main.precision(truth, l);
+            note.push_str(&format!(
+                "Known contacts from {}: {} pairs, {long_range} with |i - j| >= {}. Precision at L/2: plmDCA {plm_half:.3}, MI {mi_half:.3} (at L: {pl:.3} vs {ml:.3}). ",
+                k.source,
+                truth.pairs(1).len(),
+                cfg.min_separation
+            ));
+            (Some(pl), Some(ml))
+        }
+        None => {
+            let why = "no known contacts: set contacts=FILE (a list of pairs or a PDB structure) to measure precision";
+            report.skip("plmdca_minus_mi_precision_at_L2", why);
+            report.skip("plmdca_precision_at_L2", why);
+            note.push_str("No known contacts given: the rankings are predictions, with no precision measured. ");
+            (None, None)
+        }
+    };
+    note.push_str(&format!(
+        "Ranked lists: contacts_plmdca.tsv, contacts_mi.tsv (1-based query columns i, j, the query's letters, APC score{}; pairs with |i - j| >= {}); the alignment as fitted: alignment.fa.",
+        if known.is_some() { ", known contact 1/0" } else { "" },
+        cfg.min_separation
+    ));
+    report.note(note);
+    let query: Vec<char> = own.query.chars().collect();
+    ctx.write_file(
+        "contacts_plmdca.tsv",
+        own_tsv(&main.plm, &query, truth).as_bytes(),
+    )?;
+    ctx.write_file(
+        "contacts_mi.tsv",
+        own_tsv(&main.mi, &query, truth).as_bytes(),
+    )?;
+    ctx.write_file("alignment.fa", own.to_fasta().as_bytes())?;
+
+    // The predicted top L of both methods, over the known contacts when there are any.
+    let col = |i: usize| (i + 1) as f64;
+    let top = |ranking: &[Pair], upper: bool, hit: Option<bool>| -> Vec<(f64, f64)> {
+        ranking[..l.min(ranking.len())]
+            .iter()
+            .filter(|p| hit.is_none_or(|h| truth.is_some_and(|t| t.contact(p.i, p.j)) == h))
+            .map(|p| {
+                if upper {
+                    (col(p.i), col(p.j))
+                } else {
+                    (col(p.j), col(p.i))
+                }
+            })
+            .collect()
+    };
+    let series = match (truth, pl, ml) {
+        (Some(t), Some(pl), Some(ml)) => vec![
+            Series::new(
+                format!("known contact ({})", t.pairs(1).len()),
+                t.pairs(1)
+                    .iter()
+                    .flat_map(|&(i, j)| [(col(i), col(j)), (col(j), col(i))])
+                    .collect(),
+            ),
+            Series::new(
+                format!("plmDCA correct ({:.0} % of top L)", 100.0 * pl),
+                top(&main.plm, true, Some(true)),
+            ),
+            Series::new("plmDCA wrong", top(&main.plm, true, Some(false))),
+            Series::new(
+                format!("MI correct ({:.0} % of top L)", 100.0 * ml),
+                top(&main.mi, false, Some(true)),
+            ),
+            Series::new("MI wrong", top(&main.mi, false, Some(false))),
+        ],
+        _ => vec![
+            Series::new("plmDCA top L", top(&main.plm, true, None)),
+            Series::new("MI top L", top(&main.mi, false, None)),
+        ],
+    };
+    report.figure(ctx.plot(
+        "contact_map",
+        &Plot::Scatter {
+            labels: Labels::new(
+                &format!(
+                    "Top-L contacts (|i-j| >= {}): plmDCA above the diagonal, MI below",
+                    cfg.min_separation
+                ),
+                "query column i",
+                "query column j",
+            ),
+            series,
+        },
+    )?);
+    if let Some(t) = truth {
+        let curve = |ranking: &[Pair]| -> Vec<(f64, f64)> {
+            (1..=(2 * l).min(ranking.len()))
+                .map(|k| (k as f64 / l as f64, precision_at(ranking, t, k)))
+                .collect()
+        };
+        report.figure(ctx.plot(
+            "precision_vs_rank",
+            &Plot::Line {
+                labels: Labels::new(
+                    &format!("Precision of the top-ranked pairs ({} sequences)", main.n),
+                    "predicted pairs / L",
+                    "precision",
+                ),
+                series: vec![
+                    Series::new("plmDCA (APC)", curve(&main.plm)),
+                    Series::new("mutual information (APC)", curve(&main.mi)),
+                ],
+                log_y: false,
+            },
+        )?);
+    }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //!   by Newton's method (iteratively reweighted least squares) in f64 until the step is below
 //!   1e-10: the exact penalised optimum, not an approximation.
 //! - A multilayer perceptron (core [`Mlp`]) with one logit output, trained by the shared
-//!   [`fit`] loop on the binary cross-entropy of the fit rows, with early stopping on the
+//!   [`fit_quiet`] loop on the binary cross-entropy of the fit rows, with early stopping on the
 //!   calibration rows' cross-entropy.
 
 use ai4s_core::Result;
