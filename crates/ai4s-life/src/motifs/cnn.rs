@@ -69,7 +69,8 @@ pub struct Encoded {
 fn one_hot(s: &[u8], out: &mut Vec<f32>) {
     let start = out.len();
     out.resize(start + 4 * s.len(), 0.0);
-    for (i, &b) in s.iter().enumerate() {
+    // `N` and padding (codes above 3) stay all-zero columns.
+    for (i, &b) in s.iter().enumerate().filter(|e| *e.1 < 4) {
         out[start + b as usize * s.len() + i] = 1.0;
     }
 }

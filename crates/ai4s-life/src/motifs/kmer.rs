@@ -54,7 +54,8 @@ impl KmerFeatures {
     pub fn counts(&self, s: &[u8]) -> Vec<(u32, f64)> {
         let mut acc: HashMap<u32, f64> = HashMap::new();
         for (map, &k) in self.index.iter().zip(&self.ks) {
-            for w in s.windows(k) {
+            // Windows over an `N` or padding ([`super::sequences::GAP`]) are not counted.
+            for w in s.windows(k).filter(|w| w.iter().all(|&b| b < 4)) {
                 *acc.entry(map[code(w) as usize]).or_insert(0.0) += 1.0;
             }
         }

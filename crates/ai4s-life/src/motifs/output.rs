@@ -1,10 +1,13 @@
-//! The motifs task's report: metrics and goals, figures, the MEME file and the logos.
+//! The motifs task's report: metrics and goals, figures, the MEME (and, for your own data,
+//! JASPAR) files and the logos.
 
-use super::experiment::Outcome;
-use super::pwm::{aligned_to, logo_svg, to_meme};
+use super::byo::OwnData;
+use super::experiment::{Fitted, Outcome, recover};
+use super::pwm::{aligned_to, logo_svg, to_jaspar, to_meme};
 use super::sequences::{BASES, Background, Pwm, column_ic};
 use super::{MotifSet, MotifsConfig};
 use ai4s_core::plot::{Labels, Plot, Series};
+use ai4s_core::report::Figure;
 use ai4s_core::{Goal, Report, Result, RunContext};
 
 /// Everything the task measured.
@@ -226,6 +229,197 @@ pub(super) fn write(
                 ),
             ],
             log_y: false,
+        },
+    )?);
+    Ok(())
+}
+
+/// Motifs written for your own data: those of the most discriminative filters.
+const OWN_MOTIFS: usize = 3;
+
+fn roc_plot(ctx: &RunContext, title: &str, f: &Fitted) -> Result<Figure> {
+    ctx.plot(
+        "roc",
+        &Plot::Line {
+            labels: Labels::new(title, "false positive rate", "true positive rate"),
+            series: vec![
+                Series::new(
+                    format!("DeepBind-style CNN, AUC {:.3}", f.cnn_auc),
+                    f.cnn_roc.clone(),
+                ),
+                Series::new(
+                    format!("k-mer logistic regression, AUC {:.3}", f.kmer_auc),
+                    f.kmer_roc.clone(),
+                ),
+                Series::new("chance", vec![(0.0, 0.0), (1.0, 1.0)]),
+            ],
+            log_y: false,
+        },
+    )
+}
+
+/// The report on the user's own sequences: held-out AUCs, the learned motifs as MEME, JASPAR
+/// and logos; the planted-motif goals are skipped.
+pub(super) fn write_own(
+    cfg: &MotifsConfig,
+    ctx: &mut RunContext,
+    report: &mut Report,
+    d: &OwnData,
+    f: &Fitted,
+) -> Result<()> {
+    let reason = "your own data: no planted motif to compare the learned one with";
+    report.skip("motif_correlation", reason);
+    report.skip(
+        "cnn_minus_kmer_auc",
+        "your own data: which model ranks better is measured (metric cnn_minus_kmer_auc), not assumed",
+    );
+    report.metric("cnn_auc", f.cnn_auc);
+    report.metric("kmer_auc", f.kmer_auc);
+    report.metric("cnn_minus_kmer_auc", f.cnn_auc - f.kmer_auc);
+
+    // Filters ranked by validation AUC; the motif of each of the best few.
+    let mut ranked: Vec<(usize, f64)> = f.filter_auc.iter().copied().enumerate().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(OWN_MOTIFS);
+    let motifs: Vec<(usize, f64, Pwm, usize)> = ranked
+        .iter()
+        .map(|&(k, auc)| {
+            let (pwm, sites) = recover(cfg, f, &d.test, k);
+            (k, auc, pwm, sites)
+        })
+        .collect();
+    if let Some((_, auc, pwm, sites)) = motifs.first() {
+        report.metric("motif_filter_val_auc", *auc);
+        report.metric("motif_sites", *sites as f64);
+        report.metric("learned_bits", pwm.information());
+    }
+    report.metric("kmer_lambda", f.kmer_lambda);
+    report.metric("cnn_best_epoch", f.best_epoch as f64);
+    let count = |part: u8, label: bool| {
+        d.part
+            .iter()
+            .zip(&d.records)
+            .filter(|(p, r)| **p == part && r.label == label)
+            .count() as f64
+    };
+    for (p, name) in ["train", "val", "test"].iter().enumerate() {
+        report.metric(&format!("{name}_positives"), count(p as u8, true));
+        report.metric(&format!("{name}_negatives"), count(p as u8, false));
+    }
+    let mean_len = |label: bool| {
+        let l: Vec<f64> = d
+            .records
+            .iter()
+            .filter(|r| r.label == label)
+            .map(|r| r.seq.len() as f64)
+            .collect();
+        l.iter().sum::<f64>() / l.len().max(1) as f64
+    };
+    let (len_pos, len_neg) = (mean_len(true), mean_len(false));
+    report.metric("mean_length_positives", len_pos);
+    report.metric("mean_length_negatives", len_neg);
+    let ambiguous = d
+        .records
+        .iter()
+        .map(|r| r.seq.iter().filter(|&&b| b >= 4).count())
+        .sum::<usize>();
+    report.metric("ambiguous_bases", ambiguous as f64);
+    let source = if cfg.sequences.is_empty() {
+        format!("{} (bound) and {} (unbound)", cfg.positives, cfg.negatives)
+    } else {
+        format!("{} (labels in the headers)", cfg.sequences)
+    };
+    report.note(format!(
+        "Your own data: {source}, {} sequences of {}-{} bp (padded to {} with empty columns; {ambiguous} N or ambiguous bases), split per class into {} training, {} validation, {} test (splits.csv). Held-out test AUC: CNN {:.3}, k-mers (k = {:?}, lambda {}) {:.3}. No planted motif, so no recovery check and no sweeps. Motifs of the {} filters with the best validation AUC ({}) from their sites in the test sequences: learned_motifs.meme (MEME), learned_motifs.jaspar (JASPAR counts), logos.svg.",
+        d.records.len(),
+        d.records.iter().map(|r| r.seq.len()).min().unwrap_or(0),
+        d.len,
+        d.len,
+        d.train.len(),
+        d.val.len(),
+        d.test.len(),
+        f.cnn_auc,
+        cfg.kmer_sizes,
+        f.kmer_lambda,
+        f.kmer_auc,
+        motifs.len(),
+        motifs
+            .iter()
+            .map(|m| format!("filter {} AUC {:.3}, {} sites", m.0, m.1, m.3))
+            .collect::<Vec<_>>()
+            .join("; "),
+    ));
+    if (len_pos - len_neg).abs() > 0.1 * len_pos.min(len_neg) {
+        report.note(format!(
+            "Warning: bound sequences average {len_pos:.0} bp and unbound {len_neg:.0} bp; both models can tell the classes apart by length alone. Trim both to windows of equal length for a fair test."
+        ));
+    }
+
+    let names: Vec<(String, String)> = motifs
+        .iter()
+        .enumerate()
+        .map(|(r, m)| {
+            (
+                format!("learned_{}_filter{}", r + 1, m.0),
+                format!("val_auc={:.3}", m.1),
+            )
+        })
+        .collect();
+    let meme: Vec<(String, &Pwm, usize)> = motifs
+        .iter()
+        .zip(&names)
+        .map(|(m, n)| (n.0.clone(), &m.2, m.3))
+        .collect();
+    ctx.write_file(
+        "learned_motifs.meme",
+        to_meme(&meme, &d.background).as_bytes(),
+    )?;
+    let jaspar: Vec<(String, String, &Pwm, usize)> = motifs
+        .iter()
+        .zip(&names)
+        .map(|(m, n)| (n.0.clone(), n.1.clone(), &m.2, m.3))
+        .collect();
+    ctx.write_file("learned_motifs.jaspar", to_jaspar(&jaspar).as_bytes())?;
+    let rows: Vec<(String, &Pwm)> = motifs
+        .iter()
+        .map(|m| {
+            (
+                format!(
+                    "filter {} (validation AUC {:.3}, {} sites, {:.1} bits)",
+                    m.0,
+                    m.1,
+                    m.3,
+                    m.2.information()
+                ),
+                &m.2,
+            )
+        })
+        .collect();
+    ctx.write_file("logos.svg", logo_svg(&rows).as_bytes())?;
+
+    report.figure(roc_plot(
+        ctx,
+        "ROC on held-out test sequences (your data)",
+        f,
+    )?);
+    let mut heat = Vec::new();
+    let mut row_ticks = Vec::new();
+    for m in &motifs {
+        heat.extend(heights(&m.2));
+        row_ticks.extend(BASES.iter().map(|b| format!("filter {} {b}", m.0)));
+    }
+    report.figure(ctx.plot(
+        "motif_logo",
+        &Plot::Heatmap {
+            labels: Labels::new(
+                "Letter heights p x IC (bits) of the learned motifs",
+                "motif position",
+                "",
+            ),
+            values: heat,
+            col_ticks: (1..=cfg.filter_width).map(|j| j.to_string()).collect(),
+            row_ticks,
+            annotate: false,
         },
     )?);
     Ok(())

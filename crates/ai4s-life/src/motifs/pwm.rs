@@ -4,8 +4,12 @@
 //! - Comparison: the column-wise Pearson correlation of two PWMs, averaged over the aligned
 //!   columns, maximised over offsets and both strands (the column score of Tomtom: Gupta et al.,
 //!   Genome Biol. 8, R24 (2007)). At most two columns of the shorter motif may hang over.
-//! - Output: MEME minimal motif format (Bailey et al. 2009, <https://meme-suite.org/meme/doc/meme-format.html>)
-//!   and sequence logos (Schneider & Stephens, Nucleic Acids Res. 18, 6097 (1990)): at each
+//! - Output: MEME minimal motif format (Bailey et al. 2009, <https://meme-suite.org/meme/doc/meme-format.html>),
+//!   JASPAR matrix format (Castro-Mondragon et al. 2022, <https://jaspar.elixir.no/docs/>): a
+//!   header `>ID name`, then one row per base `A  [ n_1 n_2 ... ]` (then C, G, T) of counts,
+//!   written as the PWM's probabilities times its number of sites (two decimals; the plain
+//!   probabilities when no site was counted), read by MEME's `jaspar2meme`, Biopython's
+//!   `Bio.motifs.read(f, "jaspar")` and JASPAR's tools; and sequence logos (Schneider & Stephens, Nucleic Acids Res. 18, 6097 (1990)): at each
 //!   position the letters are stacked by probability, the stack `IC_j` bits high, each letter
 //!   `p_j(b) IC_j` high, the most frequent on top. The logo is an SVG written here, because the
 //!   plot module has no logo kind: letters are `<text>` glyphs stretched to their heights.
@@ -16,8 +20,11 @@ use super::sequences::{BASES, Pwm, column_ic};
 pub fn from_sites(sites: &[Vec<u8>], width: usize, pseudo: f64) -> Pwm {
     let mut cols = vec![[pseudo / 4.0; 4]; width];
     for s in sites {
+        // An `N` or padding position counts for no base.
         for (c, &b) in cols.iter_mut().zip(s) {
-            c[b as usize] += 1.0;
+            if let Some(v) = c.get_mut(b as usize) {
+                *v += 1.0;
+            }
         }
     }
     for c in cols.iter_mut() {
@@ -170,6 +177,70 @@ pub fn parse_meme(text: &str) -> Vec<(String, Pwm)> {
     out
 }
 
+/// JASPAR matrix format: `motifs` as (identifier, name, PWM, number of sites); counts are the
+/// probabilities times the sites (the probabilities themselves for zero sites).
+pub fn to_jaspar(motifs: &[(String, String, &Pwm, usize)]) -> String {
+    let mut s = String::new();
+    for (id, name, pwm, n) in motifs {
+        s.push_str(&format!(">{id} {name}\n"));
+        let scale = (*n).max(1) as f64;
+        for (b, letter) in BASES.iter().enumerate() {
+            s.push_str(&format!("{letter}  ["));
+            for c in &pwm.cols {
+                s.push_str(&format!(" {:7.2}", c[b] * scale));
+            }
+            s.push_str(" ]\n");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Reads JASPAR text (`>ID name` and four rows `A [ ... ]`, brackets optional) back as
+/// (header, PWM), each column normalised to probabilities; a motif whose four rows are not
+/// found or differ in length is left out.
+pub fn parse_jaspar(text: &str) -> Vec<(String, Pwm)> {
+    let mut out = Vec::new();
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    while let Some(line) = lines.next() {
+        let Some(header) = line.strip_prefix('>') else {
+            continue;
+        };
+        let mut rows: Vec<Vec<f64>> = Vec::new();
+        while rows.len() < 4 && lines.peek().is_some_and(|l| !l.starts_with('>')) {
+            let l = lines.next().unwrap_or_default();
+            let body = l.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            rows.push(
+                body.split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+                    .filter_map(|t| t.parse().ok())
+                    .collect(),
+            );
+        }
+        let w = rows.first().map_or(0, Vec::len);
+        if rows.len() != 4 || w == 0 || rows.iter().any(|r| r.len() != w) {
+            continue;
+        }
+        let cols = (0..w)
+            .map(|j| {
+                let t: f64 = rows.iter().map(|r| r[j]).sum();
+                let mut c = [0.25; 4];
+                if t > 0.0 {
+                    for (b, v) in c.iter_mut().enumerate() {
+                        *v = rows[b][j] / t;
+                    }
+                }
+                c
+            })
+            .collect();
+        out.push((header.trim().to_owned(), Pwm { cols }));
+    }
+    out
+}
+
 /// Letter colours of the usual DNA logo: A green, C blue, G orange, T red.
 const LETTER_COLOURS: [&str; 4] = ["#109648", "#255C99", "#F7B32B", "#D62839"];
 
@@ -289,6 +360,15 @@ mod tests {
         for (a, b) in back[0].1.cols.iter().zip(&p.cols) {
             assert!((0..4).all(|k| (a[k] - b[k]).abs() < 1e-6));
         }
+        let text = to_jaspar(&[("m1".into(), "learned".into(), &p, 4)]);
+        assert!(
+            text.starts_with(">m1 learned\nA  [    4.00    0.00 ]\nC  ["),
+            "{text}"
+        );
+        let back = parse_jaspar(&text);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].0, "m1 learned");
+        assert_eq!(back[0].1, p);
         let svg = logo_svg(&[("learned".into(), &p)]);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         // Column 1 is a fixed A (2 bits): one letter; column 2 has three letters.

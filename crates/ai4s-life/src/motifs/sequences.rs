@@ -23,9 +23,14 @@ use rand::{Rng, rngs::StdRng};
 /// Base letters in code order.
 pub const BASES: [char; 4] = ['A', 'C', 'G', 'T'];
 
-/// Complement of base code `b` (A <-> T, C <-> G).
+/// Code of a position without a base: `N`, an IUPAC ambiguity code or padding in your own
+/// sequences ([`super::byo`]). It one-hot encodes as an all-zero column, no k-mer window
+/// containing it is counted, and it is its own complement.
+pub const GAP: u8 = 4;
+
+/// Complement of base code `b` (A <-> T, C <-> G; [`GAP`] stays [`GAP`]).
 pub fn complement(b: u8) -> u8 {
-    3 - b
+    if b < 4 { 3 - b } else { b }
 }
 
 /// Reverse complement of a sequence of base codes.
