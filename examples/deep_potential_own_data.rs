@@ -56,7 +56,7 @@ fn mass(element: &str) -> Result<f64> {
 /// `sets` into `out/train`, then runs NVE molecular dynamics with the model.
 pub fn story(train: &str, test: &str, sets: &[String], quick: bool, out: &Path) -> Result<DpStory> {
     // 1. MD will start from the first training frame: know its atoms and masses before training.
-    let (system, _) = read_systems(train)?.swap_remove(0);
+    let (system, _) = read_systems(train, None)?.swap_remove(0);
     let names = &system.type_map;
     let species: Vec<&str> = system.types.iter().map(|&t| names[t].as_str()).collect();
     let masses = species.iter().map(|s| mass(s)).collect::<Result<_>>()?;

@@ -234,3 +234,106 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
         "trained {f_rmse} vs untrained {f_rmse0}"
     );
 }
+
+/// DeePMD-kit's type semantics: every system names its types in its own `type_map.raw`, the
+/// model's type map decides the indices, and a system without `type_map.raw` uses the model's
+/// names. One training system names its types B, A (indices swapped), one has no
+/// `type_map.raw`: the per-type energy bias, an exact least-squares fit over all training
+/// frames, must still come out in the model's A, B order, whether the model's type map is given
+/// or taken from the first system. A system with an element the model does not name is refused.
+#[test]
+fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model_type_map() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut rng = StdRng::seed_from_u64(77);
+    let train: Vec<System> = [16, 12, 8]
+        .iter()
+        .map(|&n_a| system(&mut rng, n_a, 3))
+        .collect();
+    let swapped = System {
+        type_map: vec!["B".into(), "A".into()],
+        types: train[1].types.iter().map(|&t| 1 - t).collect(),
+        frames: train[1].frames.clone(),
+    };
+    let dirs = [
+        write(tmp.path(), "t0", &train[0]),
+        write(tmp.path(), "t1_swapped", &swapped),
+        write(tmp.path(), "t2_unnamed", &train[2]),
+    ];
+    std::fs::remove_file(Path::new(&dirs[2]).join("type_map.raw")).expect("remove type map");
+    let base = DeepPotConfig {
+        training_data: dirs.join(","),
+        validation_data: dirs[0].clone(),
+        test_data: String::new(),
+        rcut: 5.0,
+        rcut_smth: 1.0,
+        sel: vec![24, 24],
+        neuron: vec![4, 8],
+        axis_neuron: 2,
+        fitting_neuron: vec![8],
+        numb_steps: 1,
+        batch_size: 1,
+        disp_freq: 1,
+        ..DeepPotConfig::default()
+    };
+    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 5);
+    let ctx = RunContext::new(
+        device.clone(),
+        ai4s::core::device::test_backend(),
+        5,
+        tmp.path().join("ctx"),
+        true,
+        ProgressMode::Quiet,
+    )
+    .expect("context");
+    let want = least_squares_bias(&train);
+    for (k, type_map) in [vec!["A".to_string(), "B".to_string()], Vec::new()]
+        .into_iter()
+        .enumerate()
+    {
+        let cfg = DeepPotConfig {
+            type_map,
+            ..base.clone()
+        };
+        let (weights, _) =
+            train_into(&cfg, &tmp.path().join(format!("run{k}")), &ctx, 5).expect("trains");
+        let (_, meta) = load_model(&weights, &device).expect("model loads");
+        assert_eq!(meta.type_map, vec!["A".to_string(), "B".to_string()]);
+        for t in 0..2 {
+            assert!(
+                (meta.bias[t] - want[t]).abs() < 1e-6 * want[t].abs(),
+                "run {k}: bias {:?} vs least squares in the A, B order {want:?}",
+                meta.bias
+            );
+        }
+    }
+    // The model's type map in the other order: the bias follows it (the unnamed system is left
+    // out: its type indices would now mean B, A).
+    let cfg = DeepPotConfig {
+        type_map: vec!["B".into(), "A".into()],
+        training_data: dirs[..2].join(","),
+        ..base.clone()
+    };
+    let want = least_squares_bias(&train[..2]);
+    let (weights, _) = train_into(&cfg, &tmp.path().join("run_ba"), &ctx, 5).expect("trains");
+    let (_, meta) = load_model(&weights, &device).expect("model loads");
+    assert_eq!(meta.type_map, vec!["B".to_string(), "A".to_string()]);
+    for t in 0..2 {
+        assert!(
+            (meta.bias[t] - want[1 - t]).abs() < 1e-6 * want[1 - t].abs(),
+            "bias {:?} vs least squares in the B, A order",
+            meta.bias
+        );
+    }
+    // An element the model does not name is refused, naming the system.
+    let cfg = DeepPotConfig {
+        type_map: vec!["A".into(), "C".into()],
+        ..base
+    };
+    let e = train_into(&cfg, &tmp.path().join("bad"), &ctx, 5).expect_err("B is not named");
+    let text = e.to_string();
+    assert!(
+        text.contains("element `B`") && text.contains("t0"),
+        "{text}"
+    );
+    assert_eq!(e.exit_code(), 2);
+}

@@ -151,7 +151,7 @@ fn every_format_is_accepted_as_training_data() {
     let list = ["si_raw", "si_npy", "si_ase.extxyz"]
         .map(|n| data(n).display().to_string())
         .join(",");
-    let systems = ai4s::potential::prepared::read_systems(&list).expect("systems");
+    let systems = ai4s::potential::prepared::read_systems(&list, None).expect("systems");
     assert_eq!(systems.len(), 3);
     for (s, p) in &systems {
         assert_eq!(s.frames.len(), 3, "{}", p.display());

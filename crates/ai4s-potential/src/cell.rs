@@ -45,6 +45,15 @@ impl Cell {
         }
     }
 
+    /// The cell of a non-periodic (isolated) system: a cube far larger than the atoms' extent
+    /// plus any cutoff, so that no periodic image comes within reach (positions about the origin,
+    /// minimum-image distances equal the true ones).
+    pub fn isolated(pos: &[V3]) -> Cell {
+        let ext = pos.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+        let l = 2.0 * ext + 100.0;
+        Cell::orthorhombic(l, l, l)
+    }
+
     /// Signed volume `a . (b x c)`.
     pub fn volume(&self) -> f64 {
         dot(self.h[0], cross(self.h[1], self.h[2]))

@@ -178,6 +178,8 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
             .map(|t| format!("Type{t}"))
             .collect()
     };
+    // A `nopbc` marker makes the system non-periodic even when a box is given (dpdata writes
+    // both): the box is then ignored.
     let nopbc = dir.join("nopbc").exists();
     let mut sets: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io("reading", dir, e))?
@@ -189,6 +191,9 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
         })
         .collect();
     sets.sort();
+    for place in std::iter::once(dir.to_path_buf()).chain(sets.iter().cloned()) {
+        refuse_unread_labels(&place)?;
+    }
     let mut frames = Vec::new();
     let chunks: Vec<[Option<Vec<f64>>; 5]> = if sets.is_empty() {
         vec![[
@@ -252,19 +257,14 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
                 .map(|c| [c[0], c[1], c[2]])
                 .collect();
             let cell = match &boxes {
-                Some(b) => Cell {
+                Some(b) if !nopbc => Cell {
                     h: [
                         [b[9 * k], b[9 * k + 1], b[9 * k + 2]],
                         [b[9 * k + 3], b[9 * k + 4], b[9 * k + 5]],
                         [b[9 * k + 6], b[9 * k + 7], b[9 * k + 8]],
                     ],
                 },
-                None => {
-                    // Isolated system: a box far larger than the molecule and any cutoff.
-                    let ext = pos.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
-                    let l = 2.0 * ext + 100.0;
-                    Cell::orthorhombic(l, l, l)
-                }
+                _ => Cell::isolated(&pos),
             };
             frames.push(Frame {
                 cell,
@@ -293,6 +293,45 @@ pub fn read_system(dir: &Path, type_map: Option<&[String]>) -> Result<System> {
     };
     system.validate_input(dir)?;
     Ok(system)
+}
+
+/// Per-frame files of DeePMD-kit systems that ai4s does not train on, and why each matters.
+/// Reading such a system as if they were absent would silently change its meaning, so it is
+/// refused naming the file.
+const UNREAD: [(&str, &str); 5] = [
+    (
+        "real_atom_types",
+        "a mixed-type system (per-frame atom types replace type.raw); ai4s reads one type list per system: convert it to standard systems with dpdata (`dpdata.MultiSystems`, `to(\"deepmd/npy\", ...)`)",
+    ),
+    (
+        "fparam",
+        "frame parameters (e.g. electronic temperature) conditioning the model; ai4s's fitting net takes none: remove the file to train without them",
+    ),
+    (
+        "aparam",
+        "atomic parameters conditioning the model; ai4s's fitting net takes none: remove the file to train without them",
+    ),
+    (
+        "atom_pref",
+        "per-atom force weights (the `start_pref_pf` loss); ai4s weights every force equally: remove the file to train with equal weights",
+    ),
+    (
+        "atom_ener",
+        "per-atom energy labels (the `start_pref_ae` loss); ai4s trains on total energies: remove the file to train without them",
+    ),
+];
+
+/// Refuses a system directory or set holding any of the [`UNREAD`] files.
+fn refuse_unread_labels(place: &Path) -> Result<()> {
+    for (name, why) in UNREAD {
+        for ext in ["npy", "raw"] {
+            let p = place.join(format!("{name}.{ext}"));
+            if p.exists() {
+                return Err(Error::data(p, None, format!("holds {why}")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// More distinct atom types than any real system has: a guard against garbage in `type.raw`.

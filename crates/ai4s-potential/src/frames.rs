@@ -36,6 +36,44 @@ impl System {
         self.types.len()
     }
 
+    /// The same system with its atom types re-expressed in `model_map`'s order, as DeePMD-kit
+    /// reads data: each system names its types in its own type map (`type_map.raw`, an XYZ
+    /// file's species), the model's type map decides the indices. A system may use a subset of
+    /// the model's elements, in any order; an element the model does not know is refused,
+    /// naming `path`.
+    pub fn remap_types(self, model_map: &[String], path: &Path) -> Result<System> {
+        if self.type_map == model_map {
+            return Ok(self);
+        }
+        let to_model: Vec<Option<usize>> = self
+            .type_map
+            .iter()
+            .map(|name| model_map.iter().position(|m| m == name))
+            .collect();
+        let types = self
+            .types
+            .iter()
+            .map(|&t| {
+                to_model.get(t).copied().flatten().ok_or_else(|| {
+                    Error::data(
+                        path,
+                        None,
+                        format!(
+                            "element `{}` (type {t} of the system's type map {:?}) is not in the model's type map {model_map:?}",
+                            self.type_map.get(t).map_or("?", String::as_str),
+                            self.type_map
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(System {
+            type_map: model_map.to_vec(),
+            types,
+            frames: self.frames,
+        })
+    }
+
     /// Checks shapes and values; errors name `path` and the frame.
     pub fn validate(&self, path: &Path) -> Result<()> {
         let n = self.natoms();
@@ -162,4 +200,40 @@ fn coincident_atoms(pos: &[V3], cell: &Cell) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sys(map: &[&str], types: Vec<usize>) -> System {
+        System {
+            type_map: map.iter().map(|s| s.to_string()).collect(),
+            types,
+            frames: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn types_are_remapped_by_name_to_the_model_order() {
+        let model: Vec<String> = ["O", "H", "C"].iter().map(|s| s.to_string()).collect();
+        // Another order, and a subset of the model's elements.
+        let s = sys(&["H", "O"], vec![1, 0, 0])
+            .remap_types(&model, Path::new("d"))
+            .expect("remaps");
+        assert_eq!(s.types, vec![0, 1, 1]);
+        assert_eq!(s.type_map, model);
+        let s = sys(&["C"], vec![0, 0])
+            .remap_types(&model, Path::new("d"))
+            .expect("remaps");
+        assert_eq!(s.types, vec![2, 2]);
+        let e = sys(&["O", "N"], vec![0, 1])
+            .remap_types(&model, Path::new("d"))
+            .expect_err("N is unknown")
+            .to_string();
+        assert!(
+            e.contains("element `N`") && e.contains("not in the model's type map"),
+            "{e}"
+        );
+    }
 }

@@ -2,7 +2,6 @@
 //! evaluating it on systems, like `dp test`.
 
 use crate::evaluate::{Errors, SystemPrediction, errors};
-use crate::frames::System;
 use crate::meta::{LayoutTable, ModelMeta, check_meta};
 use crate::model::DeepPot;
 use crate::prepared::{predict_all, prepare, read_systems};
@@ -72,31 +71,8 @@ pub fn predict_model(
 ) -> Result<Vec<SystemPrediction>> {
     let (model, meta) = load_model(model_path, device)?;
     let mut out = Vec::new();
-    for (s, p) in read_systems(data)? {
-        let types: Vec<usize> = s
-            .types
-            .iter()
-            .map(|&t| {
-                meta.type_map
-                    .iter()
-                    .position(|m| *m == s.type_map[t])
-                    .ok_or_else(|| {
-                        Error::data(
-                            &p,
-                            None,
-                            format!(
-                                "element {} is not in the model's type map {:?}",
-                                s.type_map[t], meta.type_map
-                            ),
-                        )
-                    })
-            })
-            .collect::<Result<_>>()?;
-        let s = System {
-            types,
-            type_map: meta.type_map.clone(),
-            ..s
-        };
+    for (s, p) in read_systems(data, Some(&meta.type_map))? {
+        let s = s.remap_types(&meta.type_map, &p)?;
         let prepared = prepare(&meta.env, &meta.stats, &s, &p)?;
         let idx: Vec<usize> = (0..prepared.env.frames).collect();
         let pred = predict_all(

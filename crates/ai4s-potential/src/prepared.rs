@@ -11,14 +11,17 @@ use ai4s_core::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// Reads one or more systems (DeePMD directories or extended XYZ files), comma-separated.
-pub fn read_systems(list: &str) -> Result<Vec<(System, PathBuf)>> {
+/// `type_map` names the types of DeePMD directories that have no `type_map.raw` (the model's
+/// type map, as DeePMD-kit reads them); the systems keep their own type maps otherwise (see
+/// [`System::remap_types`]).
+pub fn read_systems(list: &str, type_map: Option<&[String]>) -> Result<Vec<(System, PathBuf)>> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             let p = PathBuf::from(s);
             let sys = if p.is_dir() {
-                deepmd::read_system(&p, None)?
+                deepmd::read_system(&p, type_map)?
             } else if p.exists() {
                 crate::xyz::read(&p)?
             } else {

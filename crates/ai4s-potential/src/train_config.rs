@@ -16,6 +16,11 @@ pub struct DeepPotConfig {
     pub validation_data: String,
     /// Test systems, evaluated once after training (never used for training or selection).
     pub test_data: String,
+    /// The model's element names, one per type, in the order of `sel` (DeePMD-kit's
+    /// `model.type_map`). Each system's atom types are read through its own `type_map.raw` (or an
+    /// XYZ file's species) and remapped to this order; a system without `type_map.raw` uses these
+    /// names for its type indices. Empty: the first training system's type map.
+    pub type_map: Vec<String>,
     /// Cutoff radius (A).
     pub rcut: f64,
     /// Start of the smooth switching (A).
@@ -69,6 +74,7 @@ impl Default for DeepPotConfig {
             training_data: "datasets/tb-si-64/train".into(),
             validation_data: String::new(),
             test_data: "datasets/tb-si-64/test".into(),
+            type_map: Vec::new(),
             rcut: 5.0,
             rcut_smth: 0.5,
             sel: vec![48],
@@ -112,6 +118,26 @@ impl TaskConfig for DeepPotConfig {
             || "needs at least one DeePMD directory or .xyz file".into(),
         )?;
         self.spec().validate()?;
+        if !self.type_map.is_empty() {
+            ensure(self.type_map.len() == self.sel.len(), "type_map", || {
+                format!(
+                    "names {} types {:?} but sel has {} entries; give one sel entry per type",
+                    self.type_map.len(),
+                    self.type_map,
+                    self.sel.len()
+                )
+            })?;
+            for (k, name) in self.type_map.iter().enumerate() {
+                ensure(
+                    !name.trim().is_empty() && !name.contains(char::is_whitespace),
+                    "type_map",
+                    || format!("entry {} `{name}` is not an element name", k + 1),
+                )?;
+                ensure(!self.type_map[..k].contains(name), "type_map", || {
+                    format!("names `{name}` twice")
+                })?;
+            }
+        }
         ensure(
             !self.neuron.is_empty() && self.neuron.iter().all(|&w| (1..=1024).contains(&w)),
             "neuron",

@@ -211,9 +211,46 @@ pub fn read(path: &Path) -> Result<System> {
                 ));
             }
         };
-        let cell = match get(&["Lattice"]) {
+        // ASE: `pbc` defaults to periodic when a Lattice is given and to non-periodic without
+        // one. Non-periodic frames get an isolated cell (see Cell::isolated); mixed periodicity
+        // (a slab, `pbc="T T F"`) is refused: ai4s's neighbour search is all-or-nothing.
+        let lattice = get(&["Lattice"]);
+        let periodic = match get(&["pbc"]) {
+            None => lattice.is_some(),
+            Some(p) => {
+                let flags: Vec<Option<bool>> = p
+                    .split_whitespace()
+                    .map(|f| match f.to_ascii_lowercase().as_str() {
+                        "t" | "true" | "1" => Some(true),
+                        "f" | "false" | "0" => Some(false),
+                        _ => None,
+                    })
+                    .collect();
+                match flags.as_slice() {
+                    [Some(a), Some(b), Some(c)] if a == b && b == c => *a,
+                    [Some(_), Some(_), Some(_)] => {
+                        return Err(err(
+                            k + 1,
+                            format!(
+                                "pbc=\"{p}\" mixes periodic and open directions; ai4s reads fully periodic (T T T) or isolated (F F F) systems"
+                            ),
+                        ));
+                    }
+                    _ => {
+                        return Err(err(k + 1, format!("pbc=\"{p}\" is not three flags T or F")));
+                    }
+                }
+            }
+        };
+        if periodic && lattice.is_none() {
+            return Err(err(
+                k + 1,
+                "periodic frame (pbc T T T) without a Lattice".into(),
+            ));
+        }
+        let cell = match &lattice {
             Some(l) => {
-                let v = numbers(&l, 9, "Lattice").map_err(|m| err(k + 1, m))?;
+                let v = numbers(l, 9, "Lattice").map_err(|m| err(k + 1, m))?;
                 Cell {
                     h: [[v[0], v[1], v[2]], [v[3], v[4], v[5]], [v[6], v[7], v[8]]],
                 }
@@ -289,6 +326,7 @@ pub fn read(path: &Path) -> Result<System> {
             }
             Some(_) => {}
         }
+        let cell = if periodic { cell } else { Cell::isolated(&pos) };
         frames.push(Frame {
             cell,
             pos,

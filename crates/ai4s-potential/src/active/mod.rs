@@ -73,7 +73,7 @@ impl Task for ActiveLearning {
     }
 
     fn run(&self, cfg: &ActiveLearningConfig, ctx: &mut RunContext) -> Result<Report> {
-        let mut systems = read_systems(&cfg.initial_data)?;
+        let mut systems = read_systems(&cfg.initial_data, None)?;
         let (source, source_path) = systems
             .drain(..)
             .next()

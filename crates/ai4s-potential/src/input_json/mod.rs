@@ -32,10 +32,11 @@
 //! `"max:N"` (the largest batch with at most N atoms, at least 1), computed from the atom count
 //! of each system; ai4s has one batch size, so the systems must agree on it.
 //!
-//! `model.type_map` is checked against the training data: if the first system's type map
-//! (`type_map.raw`, or the species of an XYZ file) names the same elements in another order,
-//! `sel` is permuted to the data's order (ai4s trains on the data's types in their order); other
-//! differences are refused. `model.descriptor.type_one_side` must be true when there is more
+//! `model.type_map` becomes `type_map`, the model's type order (and that of `sel`), as in
+//! DeePMD-kit: every system's atom types are read through its own `type_map.raw` (or an XYZ
+//! file's species) and remapped to the model's order, so systems may name a subset of the
+//! elements or name them in another order; a system without `type_map.raw` takes the model's
+//! names for its type indices; an element the model does not name is refused. `model.descriptor.type_one_side` must be true when there is more
 //! than one type (ai4s trains one embedding net per neighbour type); DeePMD-kit's default is
 //! false, so a multi-element input must say `"type_one_side": true`.
 //!
@@ -371,7 +372,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         ));
     }
     let sel_key = "model.descriptor.sel";
-    let mut sel = match desc.get(&["sel"]) {
+    let sel = match desc.get(&["sel"]) {
         None => return Err(file.err(sel_key, "is missing (neighbour slots per type)")),
         Some((_, Value::String(s))) => {
             return Err(file.err(
@@ -501,25 +502,17 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
     let fitting_neuron = fit.usize_list(&["neuron", "n_neuron"], &[120, 120, 120])?;
     let resnet_dt = fit.bool(&["resnet_dt"], true)?;
 
-    // --- type order: ai4s uses the training data's ---
-    if let (Some(tm), Some(first)) = (&type_map, train_systems.first())
-        && let Some(data_map) = system_type_map(first)?
-        && data_map != *tm
-    {
-        let perm: Option<Vec<usize>> = data_map
-            .iter()
-            .map(|name| tm.iter().position(|t| t == name))
-            .collect();
-        match perm {
-            Some(p) if data_map.len() == tm.len() => {
-                sel = p.iter().map(|&k| sel[k]).collect();
-            }
-            _ => {
+    // --- type map: the model's order; every training system's elements must be in it ---
+    if let Some(tm) = &type_map {
+        for sys in &train_systems {
+            if let Some(data_map) = system_type_map(sys)?
+                && let Some(name) = data_map.iter().find(|n| !tm.contains(n))
+            {
                 return Err(file.err(
                     "model.type_map",
                     format!(
-                        "is {tm:?} but the training system {} has the types {data_map:?}; ai4s trains on the data's types, so they must name the same elements",
-                        first.display()
+                        "is {tm:?} but the training system {} has the element `{name}` (its types: {data_map:?}); name every element of the data",
+                        sys.display()
                     ),
                 ));
             }
@@ -726,6 +719,12 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
     out.insert("rcut".into(), toml::Value::Float(rcut));
     out.insert("rcut_smth".into(), toml::Value::Float(rcut_smth));
     out.insert("sel".into(), ints(&sel));
+    if let Some(tm) = &type_map {
+        out.insert(
+            "type_map".into(),
+            toml::Value::Array(tm.iter().cloned().map(toml::Value::String).collect()),
+        );
+    }
     out.insert("neuron".into(), ints(&neuron));
     out.insert("axis_neuron".into(), int(axis_neuron));
     out.insert("fitting_neuron".into(), ints(&fitting_neuron));

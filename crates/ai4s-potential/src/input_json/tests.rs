@@ -255,10 +255,13 @@ fn v2_example_needs_type_one_side_and_auto_batch_uses_the_atom_count() {
 }
 
 #[test]
-fn type_map_order_of_the_data_permutes_sel() {
+fn model_type_map_is_kept_and_the_data_may_name_its_types_in_another_order() {
+    // The data says H, O; the model says O, H: sel stays in the model's order and the systems
+    // are remapped when read (System::remap_types), as DeePMD-kit does.
     let d = water_tree(&["H", "O"]);
-    let t = translate(d.path(), parse(WATER_TORCH)).expect("translates");
-    assert_eq!(config(t).sel, vec![92, 46]);
+    let cfg = config(translate(d.path(), parse(WATER_TORCH)).expect("translates"));
+    assert_eq!(cfg.sel, vec![46, 92]);
+    assert_eq!(cfg.type_map, vec!["O".to_string(), "H".to_string()]);
     let d = water_tree(&["O", "H"]);
     let mut v = parse(WATER_TORCH);
     v["model"]["type_map"] = serde_json::json!(["O", "C"]);
@@ -421,10 +424,13 @@ fn the_shipped_example_reproduces_ai4s_defaults() {
         std::fs::canonicalize(&cfg.training_data).expect("exists"),
         std::fs::canonicalize(root.join(&def.training_data)).expect("exists")
     );
+    // The example names the shipped data's one element; the default takes it from the data.
+    assert_eq!(cfg.type_map, vec!["Si".to_string()]);
     let strip = |c: &DeepPotConfig| DeepPotConfig {
         training_data: String::new(),
         validation_data: String::new(),
         test_data: String::new(),
+        type_map: Vec::new(),
         ..c.clone()
     };
     assert_eq!(
