@@ -133,3 +133,60 @@ fn bad_settings_and_missing_policies_are_clear_errors() {
     let e = run_task(&PpoTask, &opts(d.path(), &["env=pong"])).expect_err("unknown env");
     assert!(e.to_string().contains("env"), "{e}");
 }
+
+/// ai4s's CartPole reproduces Gymnasium's: 640 transitions written by Gymnasium 1.4.0
+/// (`bench/compare/gym_cartpole_golden.py`: random tilted, moving states with both actions, and
+/// four 60-step trajectories) give the same next state to 1e-12 and the same `terminated`.
+#[test]
+fn cartpole_matches_gymnasium_golden_transitions() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cartpole/golden.csv");
+    let text = std::fs::read_to_string(&path).expect("golden file");
+    let mut rows = 0;
+    let mut terminations = 0;
+    for (k, line) in text.lines().enumerate().skip(2) {
+        let v: Vec<f64> = line
+            .split(',')
+            .map(|t| {
+                t.parse()
+                    .unwrap_or_else(|_| panic!("line {}: `{t}`", k + 1))
+            })
+            .collect();
+        assert_eq!(v.len(), 10, "line {}", k + 1);
+        let mut env = CartPole::new(0);
+        env.state = [v[0], v[1], v[2], v[3]];
+        let out = env.step(v[4] as usize);
+        for i in 0..4 {
+            assert!(
+                (env.state[i] - v[5 + i]).abs() <= 1e-12 * (1.0 + v[5 + i].abs()),
+                "line {}: component {i}: {} vs Gymnasium {}",
+                k + 1,
+                env.state[i],
+                v[5 + i]
+            );
+        }
+        assert_eq!(out.terminated, v[9] == 1.0, "line {}: terminated", k + 1);
+        rows += 1;
+        terminations += usize::from(out.terminated);
+    }
+    assert_eq!(rows, 640);
+    assert!(terminations > 50 && terminations < 590, "{terminations}");
+}
+
+/// Gymnasium's TimeLimit: an episode that terminates on its last allowed step is also
+/// truncated.
+#[test]
+fn termination_on_the_last_allowed_step_is_also_truncated() {
+    let mut env = CartPole::new(0);
+    env.reset();
+    // Step 499 keeps the pole up (state reset to upright each time), step 500 ends beyond the
+    // bound.
+    for _ in 0..499 {
+        env.state = [0.0; 4];
+        let o = env.step(1);
+        assert!(!o.terminated && !o.truncated);
+    }
+    env.state = [2.39, 1.0, 0.0, 0.0];
+    let o = env.step(1);
+    assert!(o.terminated && o.truncated, "{o:?}");
+}

@@ -101,7 +101,7 @@ impl Env for CartPole {
         Outcome {
             reward: 1.0,
             terminated,
-            truncated: !terminated && self.steps >= MAX_STEPS,
+            truncated: self.steps >= MAX_STEPS,
         }
     }
 }

@@ -21,7 +21,9 @@ pub struct Outcome {
     pub reward: f64,
     /// A terminal state was reached (the value of the next state is zero).
     pub terminated: bool,
-    /// The time limit ended the episode (the next state still has value).
+    /// The time limit was reached. As Gymnasium's `TimeLimit` does, this is also set when the
+    /// last allowed step terminates; the next state has value (bootstrapping) only when the
+    /// episode was truncated without terminating.
     pub truncated: bool,
 }
 

@@ -172,7 +172,7 @@ impl Env for GridWorld {
         Outcome {
             reward,
             terminated,
-            truncated: !terminated && self.steps >= MAX_STEPS,
+            truncated: self.steps >= MAX_STEPS,
         }
     }
 }

@@ -65,7 +65,7 @@ impl Env for MountainCar {
         Outcome {
             reward: -1.0,
             terminated,
-            truncated: !terminated && self.steps >= MAX_STEPS,
+            truncated: self.steps >= MAX_STEPS,
         }
     }
 }

@@ -235,6 +235,7 @@ pub fn train(
             for e in 0..cfg.n_envs {
                 let mut r = out.rewards[e];
                 if out.truncated[e]
+                    && !out.terminated[e]
                     && let Some(f) = &out.final_obs[e]
                 {
                     r += cfg.gamma * critic.forward(f)[0] as f64;
