@@ -57,6 +57,10 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_life::Diagnosis),
         // energy
         Box::new(ai4s_science::Battery),
+        // particle physics
+        Box::new(ai4s_science::Trigger),
+        // earth science
+        Box::new(ai4s_science::IsotopeDiffusion),
     ]
 }
 

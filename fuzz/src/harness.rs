@@ -287,6 +287,8 @@ fn check_config(name: &str, table: toml::Table) {
         "molecules" => c::molecules::MoleculesConfig,
         "diagnosis" => l::diagnosis::DiagnosisConfig,
         "battery" => s::battery::BatteryConfig,
+        "trigger" => s::trigger::TriggerConfig,
+        "isotope-diffusion" => s::isotope::IsotopeConfig,
     }
 }
 

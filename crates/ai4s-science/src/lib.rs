@@ -9,21 +9,29 @@
 //! - [`transits`]: astronomy — planetary transits in light curves, 1-D CNN vs box least squares.
 //! - [`alloy`]: materials — ground-state ordering of a binary alloy, annealing vs enumeration.
 //! - [`battery`]: energy — Li-ion cycle life from the first 100 cycles (Severson et al. 2019).
+//! - [`isotope`]: earth science — tracer diffusivities and the Arrhenius activation energy from
+//!   sparse depth profiles, a PINN ensemble with trainable D vs erfc least squares.
+//! - [`trigger`]: particle physics — a real-time collision trigger, an int8-quantised MLP
+//!   (hls4ml-style) against box cuts at 1 % background acceptance, with ns latency.
 
 pub mod alloy;
 pub mod automata;
 pub mod battery;
 pub mod bayesopt;
+pub mod isotope;
 pub mod lorenz;
 pub mod pinn;
 pub mod transits;
+pub mod trigger;
 pub mod vmc;
 
 pub use alloy::AlloySearch;
 pub use automata::CellularAutomata;
 pub use battery::Battery;
 pub use bayesopt::BayesOpt;
+pub use isotope::IsotopeDiffusion;
 pub use lorenz::LorenzForecast;
 pub use pinn::HeatPinn;
 pub use transits::Transits;
+pub use trigger::Trigger;
 pub use vmc::VariationalMonteCarlo;
