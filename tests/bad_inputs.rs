@@ -877,7 +877,10 @@ fn cli_bad_saved_models_exit_2() {
                 &meta.replace("[\"Si\"]", "[\"Xx\"]"),
                 &weights,
             ),
-            vec!["tb-si-64/test", "element Si is not in the model's type map"],
+            vec![
+                "tb-si-64/test",
+                "element `Si` (type 0 of the system's type map [\"Si\"]) is not in the model's type map",
+            ],
         ),
     ];
     for (model, needles) in cases {

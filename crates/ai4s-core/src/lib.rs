@@ -23,6 +23,7 @@ pub mod html;
 pub mod io;
 pub mod linalg;
 pub mod metrics;
+pub mod minimize;
 pub mod mlp;
 pub mod plot;
 pub mod progress;

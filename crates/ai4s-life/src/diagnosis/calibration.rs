@@ -16,8 +16,10 @@
 //! plausible): it minimises `sum_i nll_i(T) + (ln T)^2 / 2`, which equals the
 //! maximum-likelihood fit whenever the data determine `T`, and stays finite when they do not.
 //! The objective is convex in `ln T` for separated sets and unimodal in practice; a
-//! golden-section search
-//! over `ln T` in [ln 0.05, ln 20] finds the minimum to 1e-6.
+//! golden-section search ([`ai4s_core::minimize::golden_section`]) over `ln T` in
+//! [ln 0.05, ln 20] finds the minimum to 1e-6.
+
+use ai4s_core::minimize::golden_section;
 
 /// The logistic function.
 pub fn sigmoid(z: f64) -> f64 {
@@ -49,27 +51,7 @@ pub fn nll(z: &[f64], y: &[bool], t: f64) -> f64 {
 /// The maximum a posteriori temperature of logits `z` for labels `y` (log-normal prior).
 pub fn fit_temperature(z: &[f64], y: &[bool]) -> f64 {
     let f = |ln_t: f64| nll_sum(z, y, ln_t.exp()) + 0.5 * ln_t * ln_t;
-    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let mut c = b - g * (b - a);
-    let mut d = a + g * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
-    while b - a > 1e-6 {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = f(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = f(d);
-        }
-    }
-    (0.5 * (a + b)).exp()
+    golden_section(f, 0.05f64.ln(), 20f64.ln(), 1e-6).exp()
 }
 
 /// One reliability bin.

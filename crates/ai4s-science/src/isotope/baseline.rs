@@ -2,6 +2,7 @@
 
 use super::erf::erfc;
 use super::simulate::K_B_EV;
+use ai4s_core::minimize::golden_section;
 use std::f64::consts::PI;
 
 /// The least-squares diffusivity of one profile.
@@ -49,7 +50,7 @@ pub fn fit_profile(x: &[f64], phi: &[f64], t: f64) -> Option<ProfileFit> {
     if best == 0 || best == SCAN - 1 {
         return None;
     }
-    let theta = golden_min(rss, grid(best - 1), grid(best + 1), 1e-12);
+    let theta = golden_section(rss, grid(best - 1), grid(best + 1), 1e-12);
     let len = (0.5 * theta).exp();
     let jtj: f64 = x
         .iter()
@@ -64,30 +65,6 @@ pub fn fit_profile(x: &[f64], phi: &[f64], t: f64) -> Option<ProfileFit> {
         ln_d_se: (s2 / jtj).sqrt(),
         rms: (rss(theta) / n as f64).sqrt(),
     })
-}
-
-/// Minimum of a unimodal `f` on `[a, b]` by golden-section search, to an interval of `tol`.
-fn golden_min(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f64) -> f64 {
-    let r = 0.5 * (5f64.sqrt() - 1.0);
-    let mut c = b - r * (b - a);
-    let mut d = a + r * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
-    while (b - a).abs() > tol {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - r * (b - a);
-            fc = f(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + r * (b - a);
-            fd = f(d);
-        }
-    }
-    0.5 * (a + b)
 }
 
 /// A fitted Arrhenius line `ln D = ln D0 - Ea / (k_B T)`.
