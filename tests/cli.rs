@@ -269,6 +269,8 @@ fn map_writes_a_self_contained_report() {
             "regression",
             "--only",
             "q-learning",
+            "--only",
+            "pca,dbtl,battery",
         ],
         d.path(),
     );
@@ -286,15 +288,17 @@ fn map_writes_a_self_contained_report() {
     }
     // The overview: counts with the mark of each task, the paradigm x field grid, one card
     // per task with its headline metric and a thumbnail.
-    assert!(html.contains("<b>2</b> task(s): <span class=\"ok\">2 meet every goal</span>"));
+    assert!(html.contains("<b>5</b> task(s): <span class=\"ok\">5 meet every goal</span>"));
     assert!(html.contains("<table class=\"grid\">"));
     assert!(html.contains("<th>supervised</th>") && html.contains("<th>reinforcement</th>"));
-    for task in ["regression", "q-learning"] {
+    // Five tasks from four areas: supervised, reinforcement, unsupervised, science.
+    let tasks = ["regression", "q-learning", "pca", "dbtl", "battery"];
+    for task in tasks {
         assert!(html.contains(&format!("<a class=\"card\" href=\"#{task}\">")));
     }
-    assert_eq!(html.matches("data:image/png;base64,").count(), 2);
+    assert_eq!(html.matches("data:image/png;base64,").count(), 5);
     assert!(html.contains("non_optimal_greedy_actions = 0 (target &lt;= 0)"));
-    for task in ["regression", "q-learning"] {
+    for task in tasks {
         let text = std::fs::read_to_string(d.path().join(format!("m/{task}/summary.json")))
             .expect("summary written");
         let summary: serde_json::Value = serde_json::from_str(&text).expect("summary is JSON");
