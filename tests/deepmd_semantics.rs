@@ -111,3 +111,65 @@ fn extended_xyz_periodicity_follows_pbc() {
     let e = read("nolat.xyz", xyz_text(Some("T T T"), false)).expect_err("no lattice");
     assert!(e.to_string().contains("without a Lattice"), "{e}");
 }
+
+/// Virial labels in one set and not in another: refused naming the frame, never dropped.
+#[test]
+fn a_system_with_virials_in_only_some_frames_is_refused_naming_the_frame() {
+    use ai4s::core::RunOptions;
+    use ai4s::core::run::run_task;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut s = shipped(4);
+    for f in &mut s.frames[2..] {
+        f.virial = None;
+    }
+    let a = written(
+        tmp.path(),
+        "a",
+        &System {
+            frames: s.frames[..2].to_vec(),
+            ..s.clone()
+        },
+    );
+    // A second set without virial.npy, appended to the first system.
+    let b = written(
+        tmp.path(),
+        "b",
+        &System {
+            frames: s.frames[2..].to_vec(),
+            ..s.clone()
+        },
+    );
+    std::fs::rename(b.join("set.000"), a.join("set.001")).expect("move set");
+    for raw in [
+        "coord.raw",
+        "box.raw",
+        "energy.raw",
+        "force.raw",
+        "virial.raw",
+    ] {
+        let _ = std::fs::remove_file(a.join(raw));
+    }
+    let read = deepmd::read_system(&a, None).expect("reads");
+    assert_eq!(read.frames.len(), 4);
+    assert!(read.frames[1].virial.is_some() && read.frames[2].virial.is_none());
+    let opts = RunOptions {
+        out: Some(tmp.path().join("run")),
+        quick: true,
+        quiet: true,
+        sets: vec![
+            format!("training_data={}", a.display()),
+            "test_data=".into(),
+            "numb_steps=1".into(),
+        ],
+        ..Default::default()
+    };
+    let Err(e) = run_task(&ai4s::potential::DeepPotential, &opts) else {
+        panic!("mixed virials are refused");
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains("frame 3 has no virial but frame 1 has one"),
+        "{text}"
+    );
+    assert_eq!(e.exit_code(), 2);
+}

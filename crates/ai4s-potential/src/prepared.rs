@@ -67,13 +67,36 @@ pub(crate) fn targets(s: &System, path: &Path) -> Result<Targets> {
             .flatten()
             .flatten()
             .collect(),
-        virial: s
-            .frames
-            .iter()
-            .map(|f| f.virial)
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.into_iter().flatten().flatten().collect()),
+        virial: virials(s, path)?,
     })
+}
+
+/// The virial labels of every frame, or none; a system where some frames have a virial and
+/// others do not is refused naming the first frame of each kind (dropping the labels of all
+/// frames, or training on a part, would change the loss silently).
+fn virials(s: &System, path: &Path) -> Result<Option<Vec<f64>>> {
+    let with = s.frames.iter().position(|f| f.virial.is_some());
+    let without = s.frames.iter().position(|f| f.virial.is_none());
+    match (with, without) {
+        (Some(w), Some(wo)) => Err(Error::data(
+            path,
+            Some(wo + 1),
+            format!(
+                "frame {} has no virial but frame {} has one: give every frame of a system a virial (e.g. virial.npy in every set.*) or none",
+                wo + 1,
+                w + 1
+            ),
+        )),
+        (Some(_), None) => Ok(Some(
+            s.frames
+                .iter()
+                .filter_map(|f| f.virial)
+                .flatten()
+                .flatten()
+                .collect(),
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// A system prepared for the model.
