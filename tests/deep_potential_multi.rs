@@ -337,3 +337,79 @@ fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model
     );
     assert_eq!(e.exit_code(), 2);
 }
+
+/// The learning curve's training and validation errors cover every system of the set, weighted
+/// as `dp test` weights systems: adding a second training system whose force labels are wrong
+/// (ten times too large) must raise `rmse_f_trn`; with the first system alone it cannot see them.
+#[test]
+fn the_learning_curve_evaluates_every_training_system() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut rng = StdRng::seed_from_u64(91);
+    let good = system(&mut rng, 12, 4);
+    let mut bad = good.clone();
+    for f in &mut bad.frames {
+        for v in f.forces.as_mut().expect("forces").iter_mut().flatten() {
+            *v *= 10.0;
+        }
+    }
+    let good_dir = write(tmp.path(), "good", &good);
+    let bad_dir = write(tmp.path(), "bad", &bad);
+    let base = DeepPotConfig {
+        training_data: good_dir.clone(),
+        validation_data: good_dir.clone(),
+        test_data: String::new(),
+        rcut: 5.0,
+        rcut_smth: 1.0,
+        sel: vec![24, 24],
+        neuron: vec![4, 8],
+        axis_neuron: 2,
+        fitting_neuron: vec![8],
+        numb_steps: 1,
+        batch_size: 1,
+        disp_freq: 1,
+        start_lr: 1e-12,
+        stop_lr: 1e-12,
+        ..DeepPotConfig::default()
+    };
+    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 3);
+    let ctx = RunContext::new(
+        device,
+        ai4s::core::device::test_backend(),
+        3,
+        tmp.path().join("ctx"),
+        true,
+        ProgressMode::Quiet,
+    )
+    .expect("context");
+    let last = |dir: &Path, column: &str| -> f64 {
+        let text = std::fs::read_to_string(dir.join("metrics.csv")).expect("metrics.csv");
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let k = header
+            .iter()
+            .position(|h| *h == column)
+            .unwrap_or_else(|| panic!("{column} in {header:?}"));
+        let row = lines.last().expect("a row");
+        row.split(',')
+            .nth(k)
+            .expect("column")
+            .parse()
+            .expect("number")
+    };
+    let one = tmp.path().join("one");
+    train_into(&base, &one, &ctx, 3).expect("trains on one system");
+    let two = tmp.path().join("two");
+    let cfg = DeepPotConfig {
+        training_data: format!("{good_dir},{bad_dir}"),
+        ..base
+    };
+    train_into(&cfg, &two, &ctx, 3).expect("trains on two systems");
+    let (f1, f2) = (last(&one, "rmse_f_trn"), last(&two, "rmse_f_trn"));
+    assert!(
+        f2 > 3.0 * f1,
+        "rmse_f_trn one system {f1}, with the bad one {f2}"
+    );
+    // The validation set is the same good system in both runs (learning rate ~0: same model).
+    let (v1, v2) = (last(&one, "rmse_f_val"), last(&two, "rmse_f_val"));
+    assert!((v1 - v2).abs() < 1e-3 * v1, "rmse_f_val {v1} vs {v2}");
+}

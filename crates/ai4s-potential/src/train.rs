@@ -265,15 +265,19 @@ impl Task for DeepPotential {
             if (step + 1) % cfg.disp_freq == 0 || step + 1 == cfg.numb_steps {
                 let plain = model.valid();
                 let eval = |set: &[Prepared], limit: usize| -> Result<Errors> {
-                    // At most `limit` frames, spread evenly over the set.
-                    let p = &set[0];
-                    let stride = p.env.frames.div_ceil(limit).max(1);
-                    let idx: Vec<usize> = (0..p.env.frames).step_by(stride).collect();
-                    Ok(errors(
-                        p,
-                        &idx,
-                        &predict_all(&plain, p, &idx, ntypes, &bias, &ctx.device)?,
-                    ))
+                    // About `limit` frames, spread evenly over every system of the set (at
+                    // least one each), combined as `dp test` weights systems.
+                    let budget = (limit / set.len().max(1)).max(1);
+                    let parts = set
+                        .iter()
+                        .map(|p| {
+                            let stride = p.env.frames.div_ceil(budget).max(1);
+                            let idx: Vec<usize> = (0..p.env.frames).step_by(stride).collect();
+                            let pred = predict_all(&plain, p, &idx, ntypes, &bias, &ctx.device)?;
+                            Ok((errors(p, &idx, &pred), idx.len(), idx.len() * 3 * p.natoms))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(combine(&parts))
                 };
                 let trn = eval(&train, 8)?;
                 let vl = if val.is_empty() { trn } else { eval(&val, 16)? };
