@@ -30,6 +30,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod selftest;
+pub mod special;
 pub mod task;
 pub mod tensor;
 pub mod train;

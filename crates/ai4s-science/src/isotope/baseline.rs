@@ -1,8 +1,8 @@
 //! The classical analysis: a least-squares erfc fit to each profile, and the Arrhenius line.
 
-use super::erf::erfc;
 use super::simulate::K_B_EV;
 use ai4s_core::minimize::golden_section;
+use ai4s_core::special::erfc;
 use std::f64::consts::PI;
 
 /// The least-squares diffusivity of one profile.

@@ -17,7 +17,7 @@
 //! Each profile is measured at `n` evenly spaced nominal depths `x_i` in a window of `L` um;
 //! each reading samples the true depth `x_i + sigma_x e_1` (depth resolution) and reports
 //! `C (1 + sigma_rel e_2) + sigma_abs e_3`, with independent standard normal `e_j`. `erf` and
-//! `erfc` are computed in double precision (see [`erf`](erf::erf) for the method and accuracy).
+//! `erfc` are computed in double precision (see [`ai4s_core::special::erf`] for the method and accuracy).
 //!
 //! # The PINN
 //!
@@ -57,15 +57,14 @@
 mod baseline;
 mod config;
 mod ensemble;
-mod erf;
 mod output;
 mod pinn;
 mod simulate;
 
+pub use ai4s_core::special::{erf, erfc};
 pub use baseline::{ArrheniusFit, ProfileFit, arrhenius_fit, fit_profile};
 pub use config::IsotopeConfig;
 pub use ensemble::{Ensemble, train_ensemble};
-pub use erf::{erf, erfc};
 pub use pinn::{Fields, LossParts, PinnBank, PinnData, PinnObjective, Q_EPS, sample_points};
 pub use simulate::{
     K_B_EV, M2_S_TO_UM2_H, Profile, arrhenius, bootstrap_weights, concentration, normalised,

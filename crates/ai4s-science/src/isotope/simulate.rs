@@ -1,7 +1,7 @@
 //! The simulated anneals: Arrhenius diffusivities, the erfc profile and noisy depth profiles.
 
 use super::config::IsotopeConfig;
-use super::erf::erfc;
+use ai4s_core::special::erfc;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 

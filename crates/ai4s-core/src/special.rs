@@ -1,4 +1,5 @@
-//! The error function and its complement in double precision.
+//! Special functions: the error function and its complement in double precision (used by
+//! the diffusion profiles of `isotope-diffusion`; any Gaussian tail or erfc solution).
 //!
 //! - `|x| < 2`: the everywhere-positive series
 //!   `erf x = (2 / sqrt(pi)) e^{-x^2} sum_{n>=0} 2^n x^{2n+1} / (1 3 5 ... (2n+1))`
