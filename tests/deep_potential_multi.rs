@@ -7,6 +7,7 @@
 //! one entry per type is refused, naming `sel`.
 
 use ai4s::core::RunContext;
+use ai4s::core::burn::tensor::Device;
 use ai4s::core::progress::ProgressMode;
 use ai4s::potential::cell::{Cell, V3, neighbours};
 use ai4s::potential::deepmd;
@@ -110,6 +111,21 @@ fn least_squares_bias(systems: &[System]) -> [f64; 2] {
     ]
 }
 
+/// A quiet run context on the test device, seeded with `seed`, writing under `root/ctx`.
+fn context(root: &Path, seed: u64) -> (Device, RunContext) {
+    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, seed);
+    let ctx = RunContext::new(
+        device.clone(),
+        ai4s::core::device::test_backend(),
+        seed,
+        root.join("ctx"),
+        true,
+        ProgressMode::Quiet,
+    )
+    .expect("context");
+    (device, ctx)
+}
+
 fn write(root: &Path, name: &str, s: &System) -> String {
     let dir: PathBuf = root.join(name);
     deepmd::write_system(&dir, s).expect("write system");
@@ -157,16 +173,7 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
         disp_freq: 500,
         ..DeepPotConfig::default()
     };
-    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 11);
-    let ctx = RunContext::new(
-        device.clone(),
-        ai4s::core::device::test_backend(),
-        11,
-        tmp.path().join("ctx"),
-        true,
-        ProgressMode::Quiet,
-    )
-    .expect("context");
+    let (device, ctx) = context(tmp.path(), 11);
 
     // `sel` must have one entry per type.
     let e = train_into(
@@ -275,16 +282,7 @@ fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model
         disp_freq: 1,
         ..DeepPotConfig::default()
     };
-    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 5);
-    let ctx = RunContext::new(
-        device.clone(),
-        ai4s::core::device::test_backend(),
-        5,
-        tmp.path().join("ctx"),
-        true,
-        ProgressMode::Quiet,
-    )
-    .expect("context");
+    let (device, ctx) = context(tmp.path(), 5);
     let want = least_squares_bias(&train);
     for (k, type_map) in [vec!["A".to_string(), "B".to_string()], Vec::new()]
         .into_iter()
@@ -371,16 +369,7 @@ fn the_learning_curve_evaluates_every_training_system() {
         stop_lr: 1e-12,
         ..DeepPotConfig::default()
     };
-    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 3);
-    let ctx = RunContext::new(
-        device,
-        ai4s::core::device::test_backend(),
-        3,
-        tmp.path().join("ctx"),
-        true,
-        ProgressMode::Quiet,
-    )
-    .expect("context");
+    let (_, ctx) = context(tmp.path(), 3);
     let last = |dir: &Path, column: &str| -> f64 {
         let text = std::fs::read_to_string(dir.join("metrics.csv")).expect("metrics.csv");
         let mut lines = text.lines();

@@ -24,6 +24,59 @@ pub struct Table {
     pub values: Array2<f64>,
 }
 
+/// A CSV reader over `reader` (cells trimmed, rows of any width: [`checked_record`] checks
+/// them) and the names of its header row; an unreadable or empty header is refused naming
+/// `path`, line 1.
+pub fn csv_with_header<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+) -> Result<(csv::Reader<R>, Vec<String>)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::data(path, Some(1), format!("unreadable header: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(Error::data(
+            path,
+            Some(1),
+            "empty file: expected a header row of column names",
+        ));
+    }
+    Ok((rdr, headers))
+}
+
+/// One data row of a CSV file with `width` header columns, with its 1-based line; an
+/// unreadable row or one with another number of fields is refused naming `path` and the line.
+pub fn checked_record(
+    rec: csv::Result<csv::StringRecord>,
+    path: &Path,
+    width: usize,
+) -> Result<(Option<usize>, csv::StringRecord)> {
+    let rec = rec.map_err(|e| {
+        let line = e.position().map(|p| p.line() as usize);
+        Error::data(path, line, format!("unreadable row: {e}"))
+    })?;
+    let line = rec.position().map(|p| p.line() as usize);
+    if rec.len() != width {
+        return Err(Error::data(
+            path,
+            line,
+            format!(
+                "has {} fields, expected {width} (one per header column)",
+                rec.len()
+            ),
+        ));
+    }
+    Ok((line, rec))
+}
+
 impl Table {
     /// Reads a CSV file with a header row; every cell must be a finite number.
     pub fn read_csv(path: &Path) -> Result<Table> {
@@ -37,43 +90,12 @@ impl Table {
     }
 
     fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Table> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(reader);
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|e| Error::data(path, Some(1), format!("unreadable header: {e}")))?
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        if headers.is_empty() || headers.iter().all(String::is_empty) {
-            return Err(Error::data(
-                path,
-                Some(1),
-                "empty file: expected a header row of column names",
-            ));
-        }
+        let (mut rdr, headers) = csv_with_header(reader, path)?;
         let width = headers.len();
         let mut data = Vec::new();
         let mut rows = 0usize;
         for rec in rdr.records() {
-            let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize);
-                Error::data(path, line, format!("unreadable row: {e}"))
-            })?;
-            let line = rec.position().map(|p| p.line() as usize);
-            if rec.len() != width {
-                return Err(Error::data(
-                    path,
-                    line,
-                    format!(
-                        "has {} fields, expected {width} (one per header column)",
-                        rec.len()
-                    ),
-                ));
-            }
+            let (line, rec) = checked_record(rec, path, width)?;
             for (j, cell) in rec.iter().enumerate() {
                 let v: f64 = cell.parse().map_err(|_| Error::Data {
                     path: path.to_owned(),

@@ -4,7 +4,7 @@
 use crate::evaluate::{Errors, SystemPrediction, errors};
 use crate::meta::{LayoutTable, ModelMeta, check_meta};
 use crate::model::DeepPot;
-use crate::prepared::{predict_all, prepare, read_systems};
+use crate::prepared::{predict_all, prepare, read_for_model};
 use ai4s_core::burn::tensor::Device;
 use ai4s_core::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -71,8 +71,7 @@ pub fn predict_model(
 ) -> Result<Vec<SystemPrediction>> {
     let (model, meta) = load_model(model_path, device)?;
     let mut out = Vec::new();
-    for (s, p) in read_systems(data, Some(&meta.type_map))? {
-        let s = s.remap_types(&meta.type_map, &p)?;
+    for (s, p) in read_for_model(data, &meta.type_map)?.1 {
         let prepared = prepare(&meta.env, &meta.stats, &s, &p)?;
         let idx: Vec<usize> = (0..prepared.env.frames).collect();
         let pred = predict_all(

@@ -10,31 +10,54 @@ use ai4s_core::tensor::to_vec as values;
 use ai4s_core::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// A system and the path it was read from.
+pub type ReadSystem = (System, PathBuf);
+
 /// Reads one or more systems (DeePMD directories or extended XYZ files), comma-separated.
 /// `type_map` names the types of DeePMD directories that have no `type_map.raw` (the model's
 /// type map, as DeePMD-kit reads them); the systems keep their own type maps otherwise (see
 /// [`System::remap_types`]).
-pub fn read_systems(list: &str, type_map: Option<&[String]>) -> Result<Vec<(System, PathBuf)>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let p = PathBuf::from(s);
-            let sys = if p.is_dir() {
-                deepmd::read_system(&p, type_map)?
-            } else if p.exists() {
-                crate::xyz::read(&p)?
-            } else {
-                return Err(Error::Data {
-                    path: p.clone(),
-                    line: None,
-                    column: None,
-                    message: "no such DeePMD directory or extended XYZ file".into(),
-                });
-            };
-            Ok((sys, p))
-        })
-        .collect()
+pub fn read_systems(list: &str, type_map: Option<&[String]>) -> Result<Vec<ReadSystem>> {
+    entries(list).map(|s| read_one(s, type_map)).collect()
+}
+
+/// Reads the systems of `list` for a model with DeePMD-kit's type semantics: the model's type
+/// map is `model_map`, or the first system's when that is empty; every later system is read
+/// with it (a DeePMD directory without `type_map.raw` takes its names) and every system's
+/// types are remapped to its order through the system's own names. Returns the model's type
+/// map (empty only when `list` names no system) and the remapped systems.
+pub fn read_for_model(list: &str, model_map: &[String]) -> Result<(Vec<String>, Vec<ReadSystem>)> {
+    let mut map: Option<Vec<String>> = (!model_map.is_empty()).then(|| model_map.to_vec());
+    let mut out = Vec::new();
+    for s in entries(list) {
+        let (sys, p) = read_one(s, map.as_deref())?;
+        let m = map.get_or_insert_with(|| sys.type_map.clone());
+        out.push((sys.remap_types(m, &p)?, p));
+    }
+    Ok((map.unwrap_or_default(), out))
+}
+
+/// The non-empty entries of a comma-separated list of paths.
+fn entries(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Reads one DeePMD directory or extended XYZ file.
+fn read_one(s: &str, type_map: Option<&[String]>) -> Result<ReadSystem> {
+    let p = PathBuf::from(s);
+    let sys = if p.is_dir() {
+        deepmd::read_system(&p, type_map)?
+    } else if p.exists() {
+        crate::xyz::read(&p)?
+    } else {
+        return Err(Error::Data {
+            path: p.clone(),
+            line: None,
+            column: None,
+            message: "no such DeePMD directory or extended XYZ file".into(),
+        });
+    };
+    Ok((sys, p))
 }
 
 /// Labels of a system as flat arrays.

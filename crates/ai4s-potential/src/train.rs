@@ -13,7 +13,7 @@ use crate::evaluate::{Errors, combine, errors};
 use crate::frames::System;
 use crate::meta::{ModelMeta, meta_toml};
 use crate::model::{DeepPot, NetLayout, NetSpec, batch};
-use crate::prepared::{Prepared, predict_all, prepare, read_systems, tensor};
+use crate::prepared::{Prepared, predict_all, prepare, read_for_model, tensor};
 pub use crate::train_config::DeepPotConfig;
 use ai4s_core::burn::module::Module;
 use ai4s_core::burn::optim::AdamConfig;
@@ -84,31 +84,9 @@ impl Task for DeepPotential {
 
     fn run(&self, cfg: &DeepPotConfig, ctx: &mut RunContext) -> Result<Report> {
         let spec = cfg.spec();
-        // The model's type map: the config's, else the first training system's. Every system
-        // is then read with it (a DeePMD directory without type_map.raw takes its names) and
-        // remapped to its order through the system's own names, as DeePMD-kit does.
-        let type_map = if cfg.type_map.is_empty() {
-            let first = cfg
-                .training_data
-                .split(',')
-                .map(str::trim)
-                .find(|s| !s.is_empty())
-                .unwrap_or_default();
-            read_systems(first, None)?
-                .into_iter()
-                .next()
-                .map(|(s, _)| s.type_map)
-                .ok_or_else(|| Error::config("training_data", "names no system"))?
-        } else {
-            cfg.type_map.clone()
-        };
-        let train_raw = read_systems(&cfg.training_data, Some(&type_map))?;
-        let remap = |v: Vec<(System, PathBuf)>| {
-            v.into_iter()
-                .map(|(s, p)| Ok((s.remap_types(&type_map, &p)?, p)))
-                .collect::<Result<Vec<_>>>()
-        };
-        let mut train_sys = remap(train_raw)?;
+        // The model's type map: the config's, else the first training system's; every system
+        // is remapped to it (see read_for_model).
+        let (type_map, mut train_sys) = read_for_model(&cfg.training_data, &cfg.type_map)?;
         let ntypes = type_map.len();
         ensure(cfg.sel.len() == ntypes, "sel", || {
             format!(
@@ -118,7 +96,7 @@ impl Task for DeepPotential {
                 type_map
             )
         })?;
-        let mut val_sys = remap(read_systems(&cfg.validation_data, Some(&type_map))?)?;
+        let mut val_sys = read_for_model(&cfg.validation_data, &type_map)?.1;
         if val_sys.is_empty() {
             // Hold out every 10th frame of each training system for validation, so the
             // validation frames span the same conditions (e.g. temperatures) as the training.
@@ -141,7 +119,7 @@ impl Task for DeepPotential {
                 }
             }
         }
-        let test_sys = remap(read_systems(&cfg.test_data, Some(&type_map))?)?;
+        let test_sys = read_for_model(&cfg.test_data, &type_map)?.1;
         let refs: Vec<(&System, &Path)> = train_sys.iter().map(|(s, p)| (s, p.as_path())).collect();
         let stats = env::stats(&spec, &refs, ntypes)?;
         let prep = |v: &[(System, PathBuf)]| {

@@ -24,6 +24,39 @@ pub(super) struct Results<'a> {
     pub planted: &'a [Pair],
 }
 
+/// The figure of precision of the top k pairs against k / L, one curve per ranking.
+fn precision_vs_rank(
+    ctx: &mut RunContext,
+    report: &mut Report,
+    truth: &ContactMap,
+    sequences: usize,
+    rankings: &[(&str, &[Pair])],
+) -> Result<()> {
+    let l = truth.len();
+    let series = rankings
+        .iter()
+        .map(|(name, ranking)| {
+            let curve = (1..=(2 * l).min(ranking.len()))
+                .map(|k| (k as f64 / l as f64, precision_at(ranking, truth, k)))
+                .collect();
+            Series::new(*name, curve)
+        })
+        .collect();
+    report.figure(ctx.plot(
+        "precision_vs_rank",
+        &Plot::Line {
+            labels: Labels::new(
+                &format!("Precision of the top-ranked pairs ({sequences} sequences)"),
+                "predicted pairs / L",
+                "precision",
+            ),
+            series,
+            log_y: false,
+        },
+    )?);
+    Ok(())
+}
+
 /// Precision-at-k levels: L, L/2, L/5 with their metric suffixes.
 fn levels(l: usize) -> [(&'static str, usize); 3] {
     [("L", l), ("L2", l / 2), ("L5", l / 5)]
@@ -165,28 +198,17 @@ pub(super) fn write(
         },
     )?);
 
-    // Precision of the top k pairs against k / L.
-    let curve = |ranking: &[Pair]| -> Vec<(f64, f64)> {
-        (1..=(2 * l).min(ranking.len()))
-            .map(|k| (k as f64 / l as f64, precision_at(ranking, truth, k)))
-            .collect()
-    };
-    report.figure(ctx.plot(
-        "precision_vs_rank",
-        &Plot::Line {
-            labels: Labels::new(
-                &format!("Precision of the top-ranked pairs ({} sequences)", main.n),
-                "predicted pairs / L",
-                "precision",
-            ),
-            series: vec![
-                Series::new("plmDCA (APC)", curve(&main.plm)),
-                Series::new("mutual information (APC)", curve(&main.mi)),
-                Series::new("planted couplings (APC)", curve(r.planted)),
-            ],
-            log_y: false,
-        },
-    )?);
+    precision_vs_rank(
+        ctx,
+        report,
+        truth,
+        main.n,
+        &[
+            ("plmDCA (APC)", &main.plm),
+            ("mutual information (APC)", &main.mi),
+            ("planted couplings (APC)", r.planted),
+        ],
+    )?;
 
     // Precision against the amount of data.
     let mut by_size: Vec<&Analysis> = r.sweep.iter().chain(std::iter::once(main)).collect();
@@ -410,26 +432,16 @@ pub(super) fn write_own(
         },
     )?);
     if let Some(t) = truth {
-        let curve = |ranking: &[Pair]| -> Vec<(f64, f64)> {
-            (1..=(2 * l).min(ranking.len()))
-                .map(|k| (k as f64 / l as f64, precision_at(ranking, t, k)))
-                .collect()
-        };
-        report.figure(ctx.plot(
-            "precision_vs_rank",
-            &Plot::Line {
-                labels: Labels::new(
-                    &format!("Precision of the top-ranked pairs ({} sequences)", main.n),
-                    "predicted pairs / L",
-                    "precision",
-                ),
-                series: vec![
-                    Series::new("plmDCA (APC)", curve(&main.plm)),
-                    Series::new("mutual information (APC)", curve(&main.mi)),
-                ],
-                log_y: false,
-            },
-        )?);
+        precision_vs_rank(
+            ctx,
+            report,
+            t,
+            main.n,
+            &[
+                ("plmDCA (APC)", &main.plm),
+                ("mutual information (APC)", &main.mi),
+            ],
+        )?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@
 //!
 //! Every refusal names the file, the line, the column and what was expected.
 
+use ai4s_core::data::{checked_record, csv_with_header};
 use ai4s_core::error::{Error, Result};
 use ndarray::Array2;
 use std::collections::BTreeMap;
@@ -116,24 +117,7 @@ pub(crate) fn parse(
     path: &Path,
     opts: &ReadOptions,
 ) -> Result<Clinical> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::data(path, Some(1), format!("unreadable header: {e}")))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        return Err(Error::data(
-            path,
-            Some(1),
-            "empty file: expected a header row of column names",
-        ));
-    }
+    let (mut rdr, headers) = csv_with_header(reader, path)?;
     let find = |name: &str, field: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             Error::data(
@@ -165,24 +149,8 @@ pub(crate) fn parse(
     let mut labels: Vec<(String, usize)> = Vec::new();
     let mut missing = 0;
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize);
-            Error::data(path, line, format!("unreadable row: {e}"))
-        })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        if rec.len() == 1 && rec[0].is_empty() {
-            continue;
-        }
-        if rec.len() != width {
-            return Err(Error::data(
-                path,
-                Some(line),
-                format!(
-                    "has {} fields, expected {width} (one per header column)",
-                    rec.len()
-                ),
-            ));
-        }
+        let (line, rec) = checked_record(rec, path, width)?;
+        let line = line.unwrap_or(0);
         let label = rec[t].to_owned();
         if MISSING.contains(&label.to_ascii_lowercase().as_str()) {
             return Err(cell_error(
