@@ -15,7 +15,7 @@ use ai4s::core::burn::tensor::{Int, Tensor, TensorData, activation::log_softmax}
 use ai4s::core::device::{Precision, make_device, resolve_backend};
 use ai4s::core::mlp::MlpConfig;
 use ai4s::core::{Result, io, metrics::mean_std, train::optimizer_step};
-use ai4s::rl::env::{Env, Outcome, VecEnv};
+use ai4s::rl::env::{Env, InvalidAction, Outcome, VecEnv, check_action};
 use ai4s::rl::policy::{HostMlp, argmax, sample};
 use ai4s::rl::ppo::{ActorCritic, gae};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -43,17 +43,18 @@ impl Env for Furnace {
         let (err, excess) = ((self.0 - self.1) / 20.0, (self.0 - 20.0) / 50.0);
         out.copy_from_slice(&[err as f32, excess as f32, self.2 as f32 / HORIZON as f32]);
     }
-    fn step(&mut self, action: usize) -> Outcome {
+    fn step(&mut self, action: usize) -> std::result::Result<Outcome, InvalidAction> {
+        check_action(action, 3)?; // cool, hold, heat: anything else is refused
         let noise = self.3.random_range(-0.5..0.5);
         self.0 += 5.0 * (action as f64 - 1.0) - 0.05 * (self.0 - 20.0) + noise;
         self.2 += 1;
         // Time is observed, so the end of the run is a true terminal state.
         let reward = -(self.0 - self.1).abs() / 20.0;
-        Outcome {
+        Ok(Outcome {
             reward,
             terminated: self.2 == HORIZON,
             truncated: false,
-        }
+        })
     }
 }
 
@@ -63,12 +64,12 @@ pub fn furnace(seed: u64) -> Box<dyn Env> {
 }
 
 /// Mean return of 100 runs of the policy `act`, on furnaces never used in training.
-pub fn evaluate(act: &dyn Fn(&[f32]) -> usize) -> f64 {
+pub fn evaluate(act: &dyn Fn(&[f32]) -> usize) -> Result<f64> {
     let mut venv = VecEnv::from_envs((0..100).map(|k| furnace((1 << 40) + k)).collect());
     for _ in 0..HORIZON {
-        venv.step(&venv.obs().chunks(3).map(act).collect::<Vec<_>>());
+        venv.step(&venv.obs().chunks(3).map(act).collect::<Vec<_>>())?;
     }
-    venv.finished.iter().map(|r| r.0).sum::<f64>() / 100.0
+    Ok(venv.finished.iter().map(|r| r.0).sum::<f64>() / 100.0)
 }
 
 /// Greedy mean returns (untrained, PPO, thermostat rule) of PPO trained for 20k (quick) or
@@ -84,7 +85,7 @@ pub fn run(quick: bool, out: &Path) -> Result<[f64; 3]> {
     };
     let (mut optim, mut rng) = (AdamConfig::new().init(), StdRng::seed_from_u64(1));
     let greedy = |p: &HostMlp| evaluate(&|o| argmax(&p.forward(o)));
-    let before = greedy(&HostMlp::from_mlp(&model.actor)?);
+    let before = greedy(&HostMlp::from_mlp(&model.actor)?)?;
     let batch = n_envs as usize * HORIZON;
     let iters = if quick { 20_000 } else { 100_000 } / batch;
     for it in 0..iters {
@@ -102,7 +103,7 @@ pub fn run(quick: bool, out: &Path) -> Result<[f64; 3]> {
                 logp.push(lp as f32);
                 vals.push(value(o));
             }
-            let s = venv.step(&acts[acts.len() - venv.len()..]);
+            let s = venv.step(&acts[acts.len() - venv.len()..])?;
             rews.extend(s.rewards);
             dones.extend(s.terminated);
         }
@@ -129,8 +130,8 @@ pub fn run(quick: bool, out: &Path) -> Result<[f64; 3]> {
         }
     }
     // The thermostat: heat below the target, cool above it, hold within 2.5 K (0.125 x 20).
-    let rule = evaluate(&|o| usize::from(o[0] < 0.125) + usize::from(o[0] < -0.125));
-    let after = greedy(&HostMlp::from_mlp(&model.actor)?);
+    let rule = evaluate(&|o| usize::from(o[0] < 0.125) + usize::from(o[0] < -0.125))?;
+    let after = greedy(&HostMlp::from_mlp(&model.actor)?)?;
     io::create_dir(out)?;
     let csv = format!("untrained,ppo,thermostat\n{before},{after},{rule}\n");
     io::write_atomic(&out.join("returns.csv"), csv.as_bytes())?;

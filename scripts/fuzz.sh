@@ -8,8 +8,9 @@
 # fuzz/dicts/<target>.dict (size fields at their limits, keys, magic strings), and keeps what
 # it learns in fuzz/corpus/<target>/ (git-ignored); a crashing input is saved to
 # fuzz/artifacts/<target>/.
-# libFuzzer's limits: 2 GiB of memory (a bigger allocation is a finding: a size field read from
-# the file must not drive memory use), 10 s per input (a hang is a finding).
+# libFuzzer's limits: 2 GiB of resident memory (sampled by libFuzzer about once a second; without
+# a sanitizer there is no per-allocation limit, see docs/reliability.md), 10 s per input (a hang
+# is a finding). FUZZ_SEED (default 1) is libFuzzer's -seed.
 # Logs go to fuzz/logs/<target>.log. Exit status 1 if any target found a crash.
 #
 # A finding is fixed in the reader and its input copied to tests/data/fuzz/<target>/, which
@@ -44,7 +45,7 @@ for t in "${targets[@]}"; do
   [ -f "fuzz/dicts/$t.dict" ] && dict=(-dict="fuzz/dicts/$t.dict")
   cargo fuzz run --sanitizer none --debug-assertions \
     --target-dir "$FUZZ_TARGET_DIR" "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
-    -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
+    -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
     >"fuzz/logs/$t.log" 2>&1
   rc=$?
   set -e

@@ -92,7 +92,7 @@ fn mlp_train(backend: Backend, steps: usize) -> Result<f64> {
 }
 
 /// CartPole-v1 steps per second on one core, uniformly random actions, automatic reset.
-fn cartpole_steps(n: usize) -> f64 {
+fn cartpole_steps(n: usize) -> Result<f64> {
     let mut env = CartPole::new(0);
     env.reset();
     let mut obs = [0.0f32; 4];
@@ -103,14 +103,14 @@ fn cartpole_steps(n: usize) -> f64 {
         a ^= a << 13;
         a ^= a >> 7;
         a ^= a << 17;
-        let o = env.step((a & 1) as usize);
+        let o = env.step((a & 1) as usize)?;
         env.observe(&mut obs);
         if o.terminated || o.truncated {
             env.reset();
         }
     }
     std::hint::black_box(obs);
-    n as f64 / t.elapsed().as_secs_f64()
+    Ok(n as f64 / t.elapsed().as_secs_f64())
 }
 
 /// Atom-steps per second of NVE molecular dynamics driven by a Deep Potential of the default
@@ -181,7 +181,9 @@ pub fn run(backends: &[Backend], repeat: usize, quick: bool, out: &Path) -> Resu
     };
     let scale = if quick { 10 } else { 1 };
     let n = 2_000_000 / scale;
-    let runs = (0..repeat).map(|_| cartpole_steps(n)).collect();
+    let runs = (0..repeat)
+        .map(|_| cartpole_steps(n))
+        .collect::<Result<Vec<f64>>>()?;
     push(
         "cartpole_env",
         "host",

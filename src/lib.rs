@@ -61,6 +61,14 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_science::Trigger),
         // earth science
         Box::new(ai4s_science::IsotopeDiffusion),
+        // astronomy
+        Box::new(ai4s_science::Lensing),
+        // weather
+        Box::new(ai4s_science::WeatherField),
+        // materials
+        Box::new(ai4s_potential::HighEntropy),
+        Box::new(ai4s_potential::StructureSearch),
+        Box::new(ai4s_science::EnhancedSampling),
     ]
 }
 

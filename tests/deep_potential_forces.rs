@@ -1,5 +1,6 @@
 //! The Deep Potential force path, in float64: forces and virial equal finite differences of the
-//! model energy, the hand-written dE/dR equals burn's autodiff gradient, and a loss on forces
+//! model energy (one element, and two elements with per-pair embedding nets; all nine virial
+//! components), the hand-written dE/dR equals burn's autodiff gradient, and a loss on forces
 //! produces weight gradients. (Its own test binary: the device is configured for f64.)
 
 use ai4s::core::burn::module::Module;
@@ -7,13 +8,21 @@ use ai4s::core::burn::tensor::{Device, IndexingUpdateOp, Tensor};
 use ai4s::potential::cell::{V3, apply_strain, diamond};
 use ai4s::potential::env::{self, EnvSpec};
 use ai4s::potential::frames::{Frame, System};
-use ai4s::potential::model::{DeepPot, NetSpec, batch};
+use ai4s::potential::model::{DeepPot, NetLayout, NetSpec, batch};
 use std::path::Path;
 
-fn system(pos: Vec<V3>, cell: ai4s::potential::cell::Cell) -> System {
+/// Atom types of the test systems: all silicon, or silicon and carbon alternating.
+fn types_for(n: usize, ntypes: usize) -> Vec<usize> {
+    (0..n).map(|i| i % ntypes).collect()
+}
+
+fn system(pos: Vec<V3>, cell: ai4s::potential::cell::Cell, ntypes: usize) -> System {
     System {
-        type_map: vec!["Si".into()],
-        types: vec![0; pos.len()],
+        type_map: ["Si", "C"][..ntypes]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        types: types_for(pos.len(), ntypes),
         frames: vec![Frame {
             cell,
             pos,
@@ -29,7 +38,25 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
 }
 
 #[test]
-fn forces_virial_and_gradients_are_exact() {
+fn forces_virial_and_gradients_are_exact_for_one_element() {
+    check_forces_virial_and_gradients(1, NetLayout::default());
+}
+
+/// Two elements with DeePMD-kit's default per-pair embedding nets (`type_one_side: false`):
+/// the per-type neighbour slots, the (centre, neighbour) net selection and the per-type bias
+/// all enter the force path.
+#[test]
+fn forces_virial_and_gradients_are_exact_for_two_elements_with_per_pair_nets() {
+    check_forces_virial_and_gradients(
+        2,
+        NetLayout {
+            type_one_side: false,
+            ..NetLayout::default()
+        },
+    );
+}
+
+fn check_forces_virial_and_gradients(ntypes: usize, layout: NetLayout) {
     let device: Device = ai4s::core::device::test_device(ai4s::core::device::Precision::F64, 7);
     let (pos, cell) = diamond(5.43, 1);
     let pos: Vec<V3> = pos
@@ -47,19 +74,20 @@ fn forces_virial_and_gradients_are_exact() {
     let spec = EnvSpec {
         rcut: 4.2,
         rcut_smth: 2.0,
-        sel: vec![40],
+        sel: if ntypes == 1 { vec![40] } else { vec![20, 20] },
     };
-    let base = system(pos.clone(), cell);
-    let stats = env::stats(&spec, &[(&base, Path::new("x"))], 1).expect("stats");
+    let bias = &[-4.6, -7.3][..ntypes];
+    let base = system(pos.clone(), cell, ntypes);
+    let stats = env::stats(&spec, &[(&base, Path::new("x"))], ntypes).expect("stats");
     let net = NetSpec {
         neuron: vec![4, 8],
         axis_neuron: 3,
         fitting_neuron: vec![10, 10],
     };
-    let model = DeepPot::new(&net, &spec.sel, &device);
+    let model = DeepPot::with_layout(&net, &spec.sel, &layout, &device);
     let predict = |s: &System| {
         let data = env::build(&spec, &stats, s, Path::new("x")).expect("env");
-        model.predict(&batch(&data, &[0], &s.types, 1, &[-4.6], &device))
+        model.predict(&batch(&data, &[0], &s.types, ntypes, bias, &device))
     };
     let p = predict(&base);
     let forces = to_vec(p.forces);
@@ -73,23 +101,24 @@ fn forces_virial_and_gradients_are_exact() {
         for a in 0..3 {
             let mut pp = pos.clone();
             pp[i][a] += h;
-            let ep = energy(&system(pp.clone(), cell));
+            let ep = energy(&system(pp.clone(), cell, ntypes));
             pp[i][a] -= 2.0 * h;
-            let em = energy(&system(pp, cell));
+            let em = energy(&system(pp, cell, ntypes));
             worst = worst.max((-(ep - em) / (2.0 * h) - forces[3 * i + a]).abs());
         }
     }
     let scale = forces.iter().fold(1e-3f64, |m, f| m.max(f.abs()));
     assert!(worst / scale < 1e-6, "force error {worst} (scale {scale})");
 
-    // Virial against the strain derivative.
-    for (a, b) in [(0, 0), (0, 1), (2, 1)] {
+    // Virial against the strain derivative, all nine components.
+    for (a, b) in (0..3).flat_map(|a| (0..3).map(move |b| (a, b))) {
         let e = |s: f64| {
             let mut eps = [[0.0; 3]; 3];
             eps[a][b] = s;
             energy(&system(
                 pos.iter().map(|&r| apply_strain(r, eps)).collect(),
                 cell.strained(eps),
+                ntypes,
             ))
         };
         let fd = -(e(h) - e(-h)) / (2.0 * h);
@@ -102,16 +131,16 @@ fn forces_virial_and_gradients_are_exact() {
 
     // The hand-written dE/dR against autodiff: forces rebuilt from autodiff's dE/dR must match.
     let ad = device.clone().autodiff();
-    let model_ad = DeepPot::new(&net, &spec.sel, &ad);
+    let model_ad = DeepPot::with_layout(&net, &spec.sel, &layout, &ad);
     let data = env::build(&spec, &stats, &base, Path::new("x")).expect("env");
-    let env_ad = batch(&data, &[0], &base.types, 1, &[-4.6], &ad);
+    let env_ad = batch(&data, &[0], &base.types, ntypes, bias, &ad);
     let rows = env_ad.rows.clone().require_grad();
     let e = model_ad.energy_from_rows(rows.clone(), &env_ad);
     let grads = e.sum().backward();
     let d_r = rows.grad(&grads).expect("dE/dR");
     let [a, nc, _] = d_r.dims();
-    let jac = batch(&data, &[0], &base.types, 1, &[-4.6], &device).jac;
-    let owner = batch(&data, &[0], &base.types, 1, &[-4.6], &device).owner;
+    let jac = batch(&data, &[0], &base.types, ntypes, bias, &device).jac;
+    let owner = batch(&data, &[0], &base.types, ntypes, bias, &device).owner;
     let g = (d_r.unsqueeze_dim::<4>(3) * jac)
         .sum_dim(2)
         .reshape([a, nc, 3]);
@@ -125,7 +154,7 @@ fn forces_virial_and_gradients_are_exact() {
     let f_hand = to_vec(
         model_ad
             .valid()
-            .predict(&batch(&data, &[0], &base.types, 1, &[-4.6], &device))
+            .predict(&batch(&data, &[0], &base.types, ntypes, bias, &device))
             .forces,
     );
     let f_auto = to_vec(f_auto);
@@ -140,7 +169,7 @@ fn forces_virial_and_gradients_are_exact() {
     );
 
     // A loss on forces reaches the embedding weights through one backward pass.
-    let env_ad = batch(&data, &[0], &base.types, 1, &[-4.6], &ad);
+    let env_ad = batch(&data, &[0], &base.types, ntypes, bias, &ad);
     let loss = model_ad.predict(&env_ad).forces.powi_scalar(2).sum();
     let grads = loss.backward();
     let gp = ai4s::core::burn::optim::GradientsParams::from_grads(grads, &model_ad);

@@ -3,7 +3,7 @@
 use ai4s::core::RunOptions;
 use ai4s::core::run::run_task;
 use ai4s::rl::cartpole::CartPole;
-use ai4s::rl::env::{Env, EnvKind, VecEnv};
+use ai4s::rl::env::{AutoReset, Env, EnvKind, InvalidAction, VecEnv};
 use ai4s::rl::{DqnTask, ExperimentDesignTask, PpoTask, QLearningTask};
 
 fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
@@ -26,7 +26,7 @@ fn random_cartpole_return() -> f64 {
         let mut env = CartPole::new(k);
         env.reset();
         loop {
-            let o = env.step(rng.random_range(0..2));
+            let o = env.step(rng.random_range(0..2)).expect("valid action");
             total += o.reward;
             if o.terminated || o.truncated {
                 break;
@@ -42,7 +42,7 @@ fn vector_env_resets_finished_copies_and_keeps_the_final_observation() {
     let mut ended = 0;
     for _ in 0..200 {
         // Always pushing right topples every pole within a few dozen steps.
-        let out = v.step(&[1, 1, 1]);
+        let out = v.step(&[1, 1, 1]).expect("valid actions");
         for i in 0..3 {
             if out.terminated[i] {
                 ended += 1;
@@ -155,7 +155,7 @@ fn cartpole_matches_gymnasium_golden_transitions() {
         assert_eq!(v.len(), 10, "line {}", k + 1);
         let mut env = CartPole::new(0);
         env.state = [v[0], v[1], v[2], v[3]];
-        let out = env.step(v[4] as usize);
+        let out = env.step(v[4] as usize).expect("valid action");
         for i in 0..4 {
             assert!(
                 (env.state[i] - v[5 + i]).abs() <= 1e-12 * (1.0 + v[5 + i].abs()),
@@ -183,10 +183,79 @@ fn termination_on_the_last_allowed_step_is_also_truncated() {
     // bound.
     for _ in 0..499 {
         env.state = [0.0; 4];
-        let o = env.step(1);
+        let o = env.step(1).expect("valid action");
         assert!(!o.terminated && !o.truncated);
     }
     env.state = [2.39, 1.0, 0.0, 0.0];
-    let o = env.step(1);
+    let o = env.step(1).expect("valid action");
     assert!(o.terminated && o.truncated, "{o:?}");
+}
+
+/// Gymnasium 1.x's default next-step autoreset: the ending step shows the final observation,
+/// the following step only resets that copy (its action ignored, reward 0, no flags), and the
+/// other copies step as usual. Same-step and next-step runs see the same episodes.
+#[test]
+fn next_step_autoreset_returns_the_final_observation_then_resets() {
+    let mut same = VecEnv::new(EnvKind::CartPole, 2, 4);
+    let mut next = VecEnv::new(EnvKind::CartPole, 2, 4).with_autoreset(AutoReset::NextStep);
+    assert_eq!(next.autoreset(), AutoReset::NextStep);
+    assert_eq!(same.obs(), next.obs());
+    // Copy 0 always pushes right and falls quickly; copy 1 alternates and lasts longer.
+    let mut step = 0;
+    let end = loop {
+        step += 1;
+        let a = [1, step % 2];
+        let s = same.step(&a).expect("valid actions");
+        let n = next.step(&a).expect("valid actions");
+        assert_eq!(s.rewards, n.rewards);
+        assert_eq!(s.terminated, n.terminated);
+        if n.terminated[0] {
+            // Next-step: the row holds the terminal observation, equal to same-step's final_obs.
+            let final_obs = s.final_obs[0].as_ref().expect("same-step keeps it");
+            assert_eq!(&next.obs()[..4], final_obs.as_slice());
+            assert!(n.final_obs[0].is_some());
+            break step;
+        }
+        assert!(step < 200, "pushing right always topples the pole");
+    };
+    // The reset step: copy 0's action is ignored, reward 0, no flags, fresh start observed.
+    let n = next.step(&[1, 0]).expect("valid actions");
+    assert_eq!(n.rewards[0], 0.0);
+    assert!(!n.terminated[0] && !n.truncated[0] && n.final_obs[0].is_none());
+    assert!(next.obs()[..4].iter().all(|x| x.abs() <= 0.05));
+    // Both modes drew the same new episode (same generator, reset once).
+    assert_eq!(&next.obs()[..4], &same.obs()[..4]);
+    assert_eq!(next.finished.len(), same.finished.len());
+    assert!(
+        next.finished.contains(&(end as f64, end)),
+        "{:?}",
+        next.finished
+    );
+}
+
+/// An action outside the space is refused before any copy moves.
+#[test]
+fn vector_env_refuses_bad_actions_without_moving() {
+    let mut v = VecEnv::new(EnvKind::CartPole, 2, 1);
+    let before = v.obs().to_vec();
+    let e = v.step(&[0, 2]).expect_err("2 is outside Discrete(2)");
+    assert_eq!(
+        e,
+        InvalidAction::OutOfRange {
+            action: 2,
+            n_actions: 2
+        }
+    );
+    let e = v.step(&[0]).expect_err("one action for two copies");
+    assert!(
+        e.to_string()
+            .contains("1 actions for a vector environment of 2"),
+        "{e}"
+    );
+    assert_eq!(v.obs(), before.as_slice());
+    let e = EnvKind::MountainCar
+        .make(0)
+        .step(3)
+        .expect_err("MountainCar has 3 actions");
+    assert!(e.to_string().contains("expected 0 to 2"), "{e}");
 }

@@ -289,6 +289,11 @@ fn check_config(name: &str, table: toml::Table) {
         "battery" => s::battery::BatteryConfig,
         "trigger" => s::trigger::TriggerConfig,
         "isotope-diffusion" => s::isotope::IsotopeConfig,
+        "lensing" => s::lensing::LensingConfig,
+        "weather-field" => s::weather::WeatherConfig,
+        "high-entropy" => p::high_entropy::HighEntropyConfig,
+        "structure-search" => p::structure_search::StructureSearchConfig,
+        "enhanced-sampling" => s::sampling::SamplingConfig,
     }
 }
 

@@ -8,7 +8,7 @@
 //! - [`data`]: CSV tables, splits, standardisation; [`datasets`]: labelled tables and the
 //!   shipped digits; [`metrics`]: logs, error measures, statistics, ROC/AUC, clustering scores.
 //! - Shared maths: [`linalg`] (Cholesky, ridge least squares, Gauss-Jordan), [`gp`] (Gaussian
-//!   process, expected improvement).
+//!   process, expected improvement), [`fire`] (FIRE relaxation of any differentiable objective).
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
 //!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
@@ -18,9 +18,12 @@ pub mod data;
 pub mod datasets;
 pub mod device;
 pub mod error;
+pub mod fire;
+pub mod free_energy;
 pub mod gp;
 pub mod html;
 pub mod io;
+pub mod langevin;
 pub mod linalg;
 pub mod metrics;
 pub mod minimize;

@@ -12,6 +12,8 @@
 //! - [`frames`], [`deepmd`], [`npy`], [`xyz`]: labelled frames and the DeePMD / extended-XYZ formats.
 //! - [`dpmodel`]: export to and import from DeePMD-kit's native (v3) model document.
 //! - [`input_json`]: DeePMD-kit's training `input.json` as a `deep-potential` config.
+//! - [`high_entropy`]: the `high-entropy` task (cluster expansion of a five-component LJ alloy,
+//!   Warren-Cowley order and the order-disorder temperature by Monte Carlo).
 
 // Index loops over Cartesian components (a, b, c = x, y, z) mirror the formulas in the docs.
 #![allow(clippy::needless_range_loop)]
@@ -26,6 +28,7 @@ pub mod evaluate;
 pub mod forcefield;
 pub mod frames;
 pub mod generate;
+pub mod high_entropy;
 pub mod input_json;
 pub mod integrate;
 pub mod labeller;
@@ -37,6 +40,7 @@ pub mod model;
 pub mod model_file;
 pub mod npy;
 pub mod prepared;
+pub mod structure_search;
 pub mod sw;
 pub mod tb;
 pub mod train;
@@ -45,5 +49,7 @@ pub mod xyz;
 
 pub use active::ActiveLearning;
 pub use generate::GenerateData;
+pub use high_entropy::HighEntropy;
 pub use md_task::MdValidate;
+pub use structure_search::StructureSearch;
 pub use train::DeepPotential;

@@ -35,8 +35,9 @@ pub struct Collected {
 }
 
 /// Returns of `episodes` greedy episodes of `policy` on fresh environments seeded from `seed`
-/// (episode `k` on an environment seeded `seed + k`).
-pub fn evaluate(policy: &HostMlp, env: EnvKind, episodes: usize, seed: u64) -> Vec<f64> {
+/// (episode `k` on an environment seeded `seed + k`). A network with more outputs than the
+/// environment has actions is refused at its first out-of-range action.
+pub fn evaluate(policy: &HostMlp, env: EnvKind, episodes: usize, seed: u64) -> Result<Vec<f64>> {
     (0..episodes)
         .map(|k| {
             let mut e = env.make(seed.wrapping_add(k as u64));
@@ -45,10 +46,10 @@ pub fn evaluate(policy: &HostMlp, env: EnvKind, episodes: usize, seed: u64) -> V
             let mut total = 0.0;
             loop {
                 e.observe(&mut obs);
-                let o = e.step(argmax(&policy.forward(&obs)));
+                let o = e.step(argmax(&policy.forward(&obs)))?;
                 total += o.reward;
                 if o.terminated || o.truncated {
-                    return total;
+                    return Ok(total);
                 }
             }
         })

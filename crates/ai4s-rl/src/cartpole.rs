@@ -14,7 +14,7 @@
 //! `|th| > 12 deg`; truncated after 500 steps; reset draws all four variables from
 //! `U(-0.05, 0.05)`. Solved at a mean return of 475.
 
-use crate::env::{Env, Outcome};
+use crate::env::{Env, InvalidAction, Outcome, check_action};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// Gravity, m/s^2.
@@ -92,17 +92,18 @@ impl Env for CartPole {
             *o = s as f32;
         }
     }
-    fn step(&mut self, action: usize) -> Outcome {
+    fn step(&mut self, action: usize) -> Result<Outcome, InvalidAction> {
+        check_action(action, 2)?;
         self.state = dynamics(self.state, action);
         self.steps += 1;
         let [x, _, theta, _] = self.state;
         let terminated = !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
             || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
-        Outcome {
+        Ok(Outcome {
             reward: 1.0,
             terminated,
             truncated: self.steps >= MAX_STEPS,
-        }
+        })
     }
 }
 
@@ -154,12 +155,12 @@ mod tests {
         assert!(env.state.iter().all(|v| v.abs() <= 0.05));
         // Pole just past 12 degrees: terminated, not truncated.
         env.state = [0.0, 0.0, THETA_THRESHOLD + 0.01, 0.5];
-        let o = env.step(1);
+        let o = env.step(1).expect("valid action");
         assert!(o.terminated && !o.truncated && o.reward == 1.0);
         // Cart beyond 2.4 m.
         env.reset();
         env.state = [2.39, 1.0, 0.0, 0.0];
-        assert!(env.step(1).terminated);
+        assert!(env.step(1).expect("valid action").terminated);
         // A balanced pole is truncated at exactly 500 steps.
         env.reset();
         let mut n = 0;
@@ -168,7 +169,7 @@ mod tests {
             let a = usize::from(env.state[2] + 0.5 * env.state[3] > 0.0);
             env.state[0] = 0.0;
             env.state[1] = 0.0;
-            let o = env.step(a);
+            let o = env.step(a).expect("valid action");
             n += 1;
             assert!(!o.terminated, "terminated at step {n}");
             if o.truncated {
@@ -176,5 +177,24 @@ mod tests {
             }
         }
         assert_eq!(n, MAX_STEPS);
+    }
+
+    /// Gymnasium refuses an action outside `Discrete(2)`; so does ai4s, leaving the state alone.
+    #[test]
+    fn an_action_outside_the_space_is_refused_and_changes_nothing() {
+        let mut env = CartPole::new(0);
+        env.reset();
+        let before = env.state;
+        let e = env.step(2).expect_err("action 2 is not in Discrete(2)");
+        assert_eq!(
+            e,
+            InvalidAction::OutOfRange {
+                action: 2,
+                n_actions: 2
+            }
+        );
+        assert!(e.to_string().contains("expected 0 to 1"), "{e}");
+        assert_eq!(env.state, before);
+        assert_eq!(env.steps, 0);
     }
 }

@@ -16,7 +16,7 @@
 //! [`random_search`] and [`bayes_opt`] (a Gaussian process with expected improvement over the
 //! grid, as in `ai4s run bayesopt`) are the baselines the learned policy is compared with.
 
-use crate::env::{Env, Outcome};
+use crate::env::{Env, InvalidAction, Outcome, check_action};
 use ai4s_core::gp::{Gp, expected_improvement};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -166,7 +166,8 @@ impl Env for ExperimentDesign {
         out[18] = x as f32;
         out[19] = y as f32;
     }
-    fn step(&mut self, action: usize) -> Outcome {
+    fn step(&mut self, action: usize) -> Result<Outcome, InvalidAction> {
+        check_action(action, self.n_actions())?;
         let before = self.best_value;
         let target = if action < 8 {
             self.local_target(action)
@@ -174,11 +175,11 @@ impl Env for ExperimentDesign {
             self.rng.random_range(0..GRID * GRID)
         };
         self.measure(target);
-        Outcome {
+        Ok(Outcome {
             reward: self.best_value - before,
             terminated: self.used >= BUDGET,
             truncated: false,
-        }
+        })
     }
 }
 
@@ -187,17 +188,17 @@ pub fn policy_curve(
     surface: &Surface,
     policy: &mut dyn FnMut(&[f32]) -> usize,
     seed: u64,
-) -> Vec<f64> {
+) -> Result<Vec<f64>, InvalidAction> {
     let mut env = ExperimentDesign::new(seed);
     env.start_on(surface.clone());
     let mut obs = vec![0.0f32; env.obs_dim()];
     let mut curve = vec![1.0 - env.best_true_value()];
     while curve.len() < BUDGET {
         env.observe(&mut obs);
-        env.step(policy(&obs));
+        env.step(policy(&obs))?;
         curve.push(1.0 - env.best_true_value());
     }
-    curve
+    Ok(curve)
 }
 
 /// Regret after each measurement of random search on `surface`.
@@ -270,7 +271,7 @@ mod tests {
         let first = env.best_value;
         let mut steps = 0;
         loop {
-            let o = env.step(steps % 9);
+            let o = env.step(steps % 9).expect("valid action");
             assert!(o.reward >= 0.0 && !o.truncated);
             total += o.reward;
             steps += 1;

@@ -274,7 +274,7 @@ pub fn train(
         } else {
             argmax(&host.forward(&obs))
         };
-        let out = venv.step(&[a]);
+        let out = venv.step(&[a])?;
         let next = out.final_obs[0]
             .clone()
             .unwrap_or_else(|| venv.obs().to_vec());
@@ -319,7 +319,7 @@ pub fn train(
                 env,
                 cfg.select_episodes,
                 SELECT_SEED ^ (seed << 20) ^ step as u64,
-            );
+            )?;
             let score = returns.iter().sum::<f64>() / returns.len() as f64;
             if best.as_ref().is_none_or(|b: &(f64, Mlp)| score >= b.0) {
                 best = Some((score, online.valid()));

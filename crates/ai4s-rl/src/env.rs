@@ -6,9 +6,17 @@
 //! limit cut the episode: bootstrap from the final observation). Each environment owns a seeded
 //! generator, so a run is reproducible from its seed.
 //!
-//! [`VecEnv`] steps many copies at once and resets finished ones automatically, keeping the
-//! final observation of a truncated episode for bootstrapping, as Gymnasium's vector
-//! environments and Stable-Baselines3 do.
+//! An action outside `0..n_actions` is an error ([`InvalidAction`]), as Gymnasium's
+//! `action_space.contains` assertion makes it, never silently read as some other action.
+//!
+//! [`VecEnv`] steps many copies at once and resets finished ones automatically. Two modes, as
+//! Gymnasium 1.x's vector environments offer ([`AutoReset`]):
+//! - same-step (what ai4s's PPO and DQN use, as Stable-Baselines3 does): a finished copy is reset
+//!   inside the step that ended it; the observation row already shows the new episode's first
+//!   observation and the final observation is kept in [`VecStep::final_obs`] for bootstrapping;
+//! - next-step (Gymnasium 1.x's default): the step that ends an episode returns its final
+//!   observation in the row; the next step resets that copy instead of stepping it, ignores its
+//!   action, and reports reward 0 and both flags false.
 
 use crate::mountain_car::MountainCar;
 use crate::{cartpole::CartPole, design::ExperimentDesign, gridworld::GridWorld};
@@ -27,6 +35,58 @@ pub struct Outcome {
     pub truncated: bool,
 }
 
+/// An action an environment cannot take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidAction {
+    /// The action is outside `0..n_actions`.
+    OutOfRange {
+        /// The action asked for.
+        action: usize,
+        /// Size of the action space.
+        n_actions: usize,
+    },
+    /// A [`VecEnv`] got a different number of actions than it has copies.
+    Count {
+        /// Actions given.
+        given: usize,
+        /// Copies in the vector environment.
+        copies: usize,
+    },
+}
+
+impl std::fmt::Display for InvalidAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            InvalidAction::OutOfRange { action, n_actions } => write!(
+                f,
+                "action {action} is outside the action space (expected 0 to {})",
+                n_actions.saturating_sub(1)
+            ),
+            InvalidAction::Count { given, copies } => write!(
+                f,
+                "{given} actions for a vector environment of {copies} copies (expected one per copy)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InvalidAction {}
+
+impl From<InvalidAction> for ai4s_core::Error {
+    fn from(e: InvalidAction) -> Self {
+        ai4s_core::Error::Runtime(e.to_string())
+    }
+}
+
+/// `Ok` when `action` is in `0..n_actions`; environments call this first in [`Env::step`].
+pub fn check_action(action: usize, n_actions: usize) -> Result<(), InvalidAction> {
+    if action < n_actions {
+        Ok(())
+    } else {
+        Err(InvalidAction::OutOfRange { action, n_actions })
+    }
+}
+
 /// A reinforcement-learning environment with a discrete action space.
 pub trait Env: Send {
     /// Length of the observation vector.
@@ -37,8 +97,9 @@ pub trait Env: Send {
     fn reset(&mut self);
     /// Writes the current observation into `out` (length [`Env::obs_dim`]).
     fn observe(&self, out: &mut [f32]);
-    /// Applies `action` (`0..n_actions`).
-    fn step(&mut self, action: usize) -> Outcome;
+    /// Applies `action`; an action outside `0..n_actions` is refused (see [`check_action`])
+    /// and leaves the environment unchanged.
+    fn step(&mut self, action: usize) -> Result<Outcome, InvalidAction>;
 }
 
 /// The environments ai4s ships, by config name.
@@ -92,9 +153,23 @@ pub struct VecStep {
     pub final_obs: Vec<Option<Vec<f32>>>,
 }
 
+/// When a [`VecEnv`] resets a copy whose episode ended (Gymnasium 1.x's `AutoresetMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AutoReset {
+    /// Reset inside the step that ended the episode; the final observation goes to
+    /// [`VecStep::final_obs`]. What ai4s's agents use.
+    #[default]
+    SameStep,
+    /// Return the final observation; reset on the next step, ignoring that step's action.
+    NextStep,
+}
+
 /// Many copies of one environment stepped together, with automatic reset.
 pub struct VecEnv {
     envs: Vec<Box<dyn Env>>,
+    mode: AutoReset,
+    /// Copies whose episode ended on the last step (next-step mode only).
+    pending: Vec<bool>,
     obs: Vec<f32>,
     dim: usize,
     returns: Vec<f64>,
@@ -123,12 +198,25 @@ impl VecEnv {
         }
         VecEnv {
             envs,
+            mode: AutoReset::SameStep,
+            pending: vec![false; n],
             obs,
             dim,
             returns: vec![0.0; n],
             lengths: vec![0; n],
             finished: Vec::new(),
         }
+    }
+
+    /// The same copies with another reset mode.
+    pub fn with_autoreset(mut self, mode: AutoReset) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The reset mode.
+    pub fn autoreset(&self) -> AutoReset {
+        self.mode
     }
 
     /// Number of copies.
@@ -156,10 +244,19 @@ impl VecEnv {
         &self.obs
     }
 
-    /// Steps copy `i` with `actions[i]`; finished copies are reset and their new first
-    /// observation replaces the old one in [`VecEnv::obs`].
-    pub fn step(&mut self, actions: &[usize]) -> VecStep {
+    /// Steps copy `i` with `actions[i]`; finished copies are reset as [`AutoReset`] says.
+    /// Every action is checked before any copy moves, so a refused call changes nothing.
+    pub fn step(&mut self, actions: &[usize]) -> Result<VecStep, InvalidAction> {
         let n = self.envs.len();
+        if actions.len() != n {
+            return Err(InvalidAction::Count {
+                given: actions.len(),
+                copies: n,
+            });
+        }
+        for (env, &a) in self.envs.iter().zip(actions) {
+            check_action(a, env.n_actions())?;
+        }
         let mut out = VecStep {
             rewards: vec![0.0; n],
             terminated: vec![false; n],
@@ -168,8 +265,15 @@ impl VecEnv {
         };
         let d = self.dim;
         for (i, env) in self.envs.iter_mut().enumerate() {
-            let o = env.step(actions[i]);
             let row = &mut self.obs[i * d..(i + 1) * d];
+            if self.pending[i] {
+                // Next-step mode: this step only starts the new episode.
+                self.pending[i] = false;
+                env.reset();
+                env.observe(row);
+                continue;
+            }
+            let o = env.step(actions[i])?;
             env.observe(row);
             self.returns[i] += o.reward;
             self.lengths[i] += 1;
@@ -181,10 +285,15 @@ impl VecEnv {
                 self.finished.push((self.returns[i], self.lengths[i]));
                 self.returns[i] = 0.0;
                 self.lengths[i] = 0;
-                env.reset();
-                env.observe(row);
+                match self.mode {
+                    AutoReset::SameStep => {
+                        env.reset();
+                        env.observe(row);
+                    }
+                    AutoReset::NextStep => self.pending[i] = true,
+                }
             }
         }
-        out
+        Ok(out)
     }
 }

@@ -9,7 +9,7 @@
 //! `V(s) <- max_a [r(s,a) + gamma (1 - done) V(s')]`, the reference the tabular Q-learning agent
 //! is checked against.
 
-use crate::env::{Env, Outcome};
+use crate::env::{Env, InvalidAction, Outcome, check_action};
 use rand::{SeedableRng, rngs::StdRng};
 
 /// The map, row 0 at the top.
@@ -165,15 +165,16 @@ impl Env for GridWorld {
         out.fill(0.0);
         out[self.pos] = 1.0;
     }
-    fn step(&mut self, action: usize) -> Outcome {
+    fn step(&mut self, action: usize) -> Result<Outcome, InvalidAction> {
+        check_action(action, 4)?;
         let (next, reward, terminated) = self.transition(self.pos, action);
         self.pos = next;
         self.steps += 1;
-        Outcome {
+        Ok(Outcome {
             reward,
             terminated,
             truncated: self.steps >= MAX_STEPS,
-        }
+        })
     }
 }
 

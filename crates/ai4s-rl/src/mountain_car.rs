@@ -10,7 +10,7 @@
 //! Reward -1 per step; terminated at `p >= 0.5`; truncated after 200 steps; reset
 //! `p ~ U(-0.6, -0.4)`, `v = 0`.
 
-use crate::env::{Env, Outcome};
+use crate::env::{Env, InvalidAction, Outcome, check_action};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// Time limit of MountainCar-v0.
@@ -50,7 +50,8 @@ impl Env for MountainCar {
         out[0] = self.state[0] as f32;
         out[1] = self.state[1] as f32;
     }
-    fn step(&mut self, action: usize) -> Outcome {
+    fn step(&mut self, action: usize) -> Result<Outcome, InvalidAction> {
+        check_action(action, 3)?;
         let [mut p, mut v] = self.state;
         v += (action as f64 - 1.0) * 0.001 + (3.0 * p).cos() * -0.0025;
         v = v.clamp(-0.07, 0.07);
@@ -62,11 +63,11 @@ impl Env for MountainCar {
         self.state = [p, v];
         self.steps += 1;
         let terminated = p >= 0.5 && v >= 0.0;
-        Outcome {
+        Ok(Outcome {
             reward: -1.0,
             terminated,
             truncated: self.steps >= MAX_STEPS,
-        }
+        })
     }
 }
 
@@ -80,20 +81,20 @@ mod tests {
         env.reset();
         assert!((-0.6..-0.4).contains(&env.state[0]) && env.state[1] == 0.0);
         env.state = [-0.5, 0.0];
-        env.step(2);
+        env.step(2).expect("valid action");
         let v = 0.001 - 0.0025 * (-1.5f64).cos();
         assert!((env.state[1] - v).abs() < 1e-15 && (env.state[0] - (-0.5 + v)).abs() < 1e-15);
         // Left wall stops the car.
         env.state = [-1.19, -0.05];
-        env.step(0);
+        env.step(0).expect("valid action");
         assert_eq!(env.state, [-1.2, 0.0]);
         // Goal.
         env.state = [0.49, 0.02];
-        assert!(env.step(2).terminated);
+        assert!(env.step(2).expect("valid action").terminated);
         // Doing nothing from the bottom never reaches the goal: truncated at 200.
         env.reset();
         let n = (1..=MAX_STEPS)
-            .find(|_| env.step(1).truncated)
+            .find(|_| env.step(1).expect("valid action").truncated)
             .expect("truncated");
         assert_eq!(n, MAX_STEPS);
     }

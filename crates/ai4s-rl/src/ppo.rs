@@ -229,7 +229,7 @@ pub fn train(
                 logps.push(lp);
                 vals.push(critic.forward(o)[0] as f64);
             }
-            let out = venv.step(&actions);
+            let out = venv.step(&actions)?;
             step += cfg.n_envs;
             log.record(step, &mut venv);
             for e in 0..cfg.n_envs {

@@ -55,7 +55,9 @@ impl QLearning {
                 } else {
                     greedy(&q[s])
                 };
-                let o = world.step(a);
+                let o = world
+                    .step(a)
+                    .expect("epsilon-greedy picks one of the four moves");
                 let s2 = world.pos;
                 let target = o.reward
                     + if o.terminated {

@@ -11,27 +11,39 @@
 //! - [`battery`]: energy — Li-ion cycle life from the first 100 cycles (Severson et al. 2019).
 //! - [`isotope`]: earth science — tracer diffusivities and the Arrhenius activation energy from
 //!   sparse depth profiles, a PINN ensemble with trainable D vs erfc least squares.
+//! - [`lensing`]: astronomy — strong gravitational lenses in survey cutouts, a CNN finder and
+//!   Einstein-radius regressor vs lens-light subtraction with a ring filter and a parametric fit.
+//! - [`sampling`]: materials — reinforced dynamics (RiD) learning the Mueller-Brown free energy
+//!   from restrained-MD mean forces, against well-tempered metadynamics and plain MD.
 //! - [`trigger`]: particle physics — a real-time collision trigger, an int8-quantised MLP
 //!   (hls4ml-style) against box cuts at 1 % background acceptance, with ns latency.
+//! - [`weather`]: weather — forecasting a forced 2-D barotropic flow with a CNN (circular
+//!   padding, rollout training) against persistence and a coarse-grid numerical model.
 
 pub mod alloy;
 pub mod automata;
 pub mod battery;
 pub mod bayesopt;
 pub mod isotope;
+pub mod lensing;
 pub mod lorenz;
 pub mod pinn;
+pub mod sampling;
 pub mod transits;
 pub mod trigger;
 pub mod vmc;
+pub mod weather;
 
 pub use alloy::AlloySearch;
 pub use automata::CellularAutomata;
 pub use battery::Battery;
 pub use bayesopt::BayesOpt;
 pub use isotope::IsotopeDiffusion;
+pub use lensing::Lensing;
 pub use lorenz::LorenzForecast;
 pub use pinn::HeatPinn;
+pub use sampling::EnhancedSampling;
 pub use transits::Transits;
 pub use trigger::Trigger;
 pub use vmc::VariationalMonteCarlo;
+pub use weather::WeatherField;

@@ -103,7 +103,9 @@ impl<'a> Node<'a> {
         if found != shape {
             return Err(format!("{p}: shape {found:?}, expected {shape:?}"));
         }
-        let mut flat = Vec::with_capacity(shape.iter().product());
+        // No capacity from `shape`: only the first element of each level was measured, so the
+        // product can promise far more values than the document holds.
+        let mut flat = Vec::new();
         flatten(value, shape, p, &mut flat)?;
         Ok(flat)
     }

@@ -84,7 +84,7 @@ pub(crate) fn run_agent(
     if !run.load.is_empty() {
         let (net, meta) = load_policy(Path::new(&run.load), &ctx.device)?;
         let host = HostMlp::from_mlp(&net)?;
-        let returns = evaluate(&host, meta.env, run.eval_episodes, eval_seed(ctx.seed));
+        let returns = evaluate(&host, meta.env, run.eval_episodes, eval_seed(ctx.seed))?;
         let (m, s) = mean_std(&returns);
         report.note(format!(
             "evaluated the saved {} policy {} on {} over {} greedy episodes",
@@ -122,7 +122,7 @@ pub(crate) fn run_agent(
         per_seed_wall.push(t0.elapsed().as_secs_f64());
         env_steps = trained.env_steps;
         let host = HostMlp::from_mlp(&trained.policy)?;
-        let returns = evaluate(&host, run.env, run.eval_episodes, eval_seed(seed));
+        let returns = evaluate(&host, run.env, run.eval_episodes, eval_seed(seed))?;
         let (m, _) = mean_std(&returns);
         ctx.info(&format!(
             "{agent} seed {seed}: eval mean return {m:.1} over {} episodes ({} training episodes)",

@@ -119,7 +119,7 @@ impl Task for ExperimentDesignTask {
                 s,
                 &mut |o| sample(&host.forward(o), &mut act_rng).0,
                 seed,
-            ));
+            )?);
             curves[1].push(design::random_search(s, &mut StdRng::seed_from_u64(seed)));
             curves[2].push(design::bayes_opt(s, &mut StdRng::seed_from_u64(seed)));
         }

@@ -136,7 +136,7 @@ impl Task for QLearningTask {
             let mut steps = 0;
             while world.pos != world.goal && steps < 100 {
                 let a = greedy(&table.q[world.pos]);
-                crate::env::Env::step(&mut world, a);
+                crate::env::Env::step(&mut world, a)?;
                 steps += 1;
             }
             let shortest = world.shortest_path(world.start).unwrap_or(0);

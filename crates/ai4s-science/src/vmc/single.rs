@@ -1,30 +1,17 @@
-//! Quantum: variational Monte Carlo with a neural wavefunction.
-//!
-//! The variational principle: for any trial wavefunction `psi`, `E[psi] = <psi|H|psi>/<psi|psi>`
-//! is at least the ground-state energy, and `E = E_{|psi|^2}[E_L]` with the local energy
-//! `E_L = (H psi)/psi`. Here `log psi = f(q) - a q` (hydrogen, `q = r`) or `f(q) - a q^2`
-//! (harmonic oscillator, `q = x`), where `f` is a one-hidden-layer tanh network and `a > 0` a
-//! trainable envelope. Its first and second derivatives come from the shared forward-mode
-//! [`Mlp::forward_jet`] as tensor ops, so
-//! `E_L = -(u'' + u'^2 + (D - 1) u'/q)/2 + V(q)` with `u = log psi`, `D` the dimension.
-//! Walkers sample `|psi|^2` by Metropolis; parameters follow the standard VMC gradient
-//! `dE = 2 E[(E_L - E) d log psi]` (McMillan 1965; Carleo & Troyer 2017), with Adam.
-//! Exact: harmonic oscillator 0.5, hydrogen -0.5 Hartree; at the exact wavefunction `E_L` is
-//! constant (zero variance), so the statistical error bars shrink as the network converges.
+//! The one-particle systems: the 1-D harmonic oscillator and the hydrogen atom, whose exact
+//! ground states lie inside the ansatz `log psi = f(q) - a q^k`.
 
+use super::config::VmcConfig;
 use ai4s_core::burn::module::{Module, Param};
 use ai4s_core::burn::optim::{AdamConfig, GradientsParams};
 use ai4s_core::burn::tensor::{Device, Distribution, Tensor, TensorData};
-use ai4s_core::error::ensure;
 use ai4s_core::mlp::{Activation, Mlp, MlpConfig};
-use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::tensor::to_vec as values;
-use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
-use serde::{Deserialize, Serialize};
+use ai4s_core::{Error, Result, RunContext};
 
 /// Which system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum System {
+pub(crate) enum System {
     /// 1-D harmonic oscillator, `V = x^2/2`.
     Oscillator,
     /// Hydrogen atom, `V = -1/r` (3-D).
@@ -32,19 +19,19 @@ enum System {
 }
 
 impl System {
-    fn dim(self) -> usize {
+    pub(crate) fn dim(self) -> usize {
         match self {
             System::Oscillator => 1,
             System::Hydrogen => 3,
         }
     }
-    fn exact(self) -> f64 {
+    pub(crate) fn exact(self) -> f64 {
         match self {
             System::Oscillator => 0.5,
             System::Hydrogen => -0.5,
         }
     }
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             System::Oscillator => "oscillator",
             System::Hydrogen => "hydrogen",
@@ -113,66 +100,6 @@ impl Wavefunction {
     }
 }
 
-/// Configuration of [`VariationalMonteCarlo`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct VmcConfig {
-    /// Hidden units of the network.
-    pub width: usize,
-    /// Parallel Metropolis walkers.
-    pub walkers: usize,
-    /// Optimisation iterations.
-    pub iterations: usize,
-    /// Metropolis moves between gradient steps.
-    pub moves_per_iteration: usize,
-    /// Learning rate (Adam).
-    pub lr: f64,
-    /// Measurement blocks after training (each after `moves_per_iteration` moves).
-    pub blocks: usize,
-}
-
-impl Default for VmcConfig {
-    fn default() -> Self {
-        VmcConfig {
-            width: 16,
-            walkers: 2000,
-            iterations: 400,
-            moves_per_iteration: 10,
-            lr: 1e-2,
-            blocks: 200,
-        }
-    }
-}
-
-impl TaskConfig for VmcConfig {
-    fn quick() -> Self {
-        VmcConfig {
-            iterations: 250,
-            blocks: 100,
-            ..Self::default()
-        }
-    }
-
-    fn validate(&self) -> Result<()> {
-        ensure((1..=1024).contains(&self.width), "width", || {
-            "must be 1..=1024".into()
-        })?;
-        ensure(self.walkers >= 10, "walkers", || {
-            "must be at least 10".into()
-        })?;
-        ensure(self.iterations >= 1, "iterations", || {
-            "must be at least 1".into()
-        })?;
-        ensure(self.moves_per_iteration >= 1, "moves_per_iteration", || {
-            "must be at least 1".into()
-        })?;
-        ensure(self.lr > 0.0 && self.lr < 1.0, "lr", || {
-            "must be in (0, 1)".into()
-        })?;
-        ensure(self.blocks >= 2, "blocks", || "must be at least 2".into())
-    }
-}
-
 /// Walkers: Cartesian positions `[n, dim]`.
 struct Walkers {
     pos: Tensor<2>,
@@ -210,9 +137,9 @@ impl Walkers {
 }
 
 /// Energy, its standard error, and the training curve.
-type Solved = (f64, f64, Vec<(f64, f64)>);
+pub(crate) type Solved = (f64, f64, Vec<(f64, f64)>);
 
-fn solve(system: System, cfg: &VmcConfig, ctx: &mut RunContext) -> Result<Solved> {
+pub(crate) fn solve(system: System, cfg: &VmcConfig, ctx: &mut RunContext) -> Result<Solved> {
     let ad = ctx.device.clone().autodiff();
     let mut psi = Wavefunction::new(cfg.width, &ad);
     let mut optim = AdamConfig::new().init();
@@ -266,66 +193,4 @@ fn solve(system: System, cfg: &VmcConfig, ctx: &mut RunContext) -> Result<Solved
     let err =
         (blocks.iter().map(|b| (b - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() / n.sqrt();
     Ok((mean, err, curve))
-}
-
-/// Variational Monte Carlo task.
-pub struct VariationalMonteCarlo;
-
-impl Task for VariationalMonteCarlo {
-    type Config = VmcConfig;
-
-    fn name(&self) -> &'static str {
-        "vmc"
-    }
-
-    fn field(&self) -> ai4s_core::Field {
-        ai4s_core::Field::Quantum
-    }
-
-    fn area(&self) -> Area {
-        Area::Science
-    }
-
-    fn description(&self) -> &'static str {
-        "quantum: variational Monte Carlo with a neural wavefunction (harmonic oscillator, hydrogen atom)"
-    }
-
-    fn demonstrates(&self) -> &'static str {
-        "Quantum many-body physics without data: a neural network is the wavefunction, Monte Carlo samples it, and the variational principle trains it towards the ground state; the exact energies (0.5 and -0.5 Hartree) are recovered with statistical error bars."
-    }
-
-    fn run(&self, cfg: &VmcConfig, ctx: &mut RunContext) -> Result<Report> {
-        let mut report = Report::new();
-        let mut series = Vec::new();
-        for system in [System::Oscillator, System::Hydrogen] {
-            let (e, err, curve) = solve(system, cfg, ctx)?;
-            report.check(
-                &format!("{}_energy", system.name()),
-                e,
-                Goal::Near {
-                    value: system.exact(),
-                    tol: 1e-3,
-                },
-                "exact ground-state energy (Hartree)",
-            );
-            report.metric(&format!("{}_energy_stderr", system.name()), err);
-            series.push(Series::new(
-                format!("{} (exact {})", system.name(), system.exact()),
-                curve,
-            ));
-        }
-        report.figure(ctx.plot(
-            "energy",
-            &Plot::Line {
-                labels: Labels::new(
-                    "VMC energy during training",
-                    "iteration",
-                    "mean local energy (Ha)",
-                ),
-                series,
-                log_y: false,
-            },
-        )?);
-        Ok(report)
-    }
 }
