@@ -227,7 +227,8 @@ fn structure_search_quick_run_finds_diamond_more_often_and_sooner_than_random_se
 
 #[test]
 fn structure_search_refuses_bad_configs_naming_the_field() {
-    let bad: [(&str, fn(&mut StructureSearchConfig)); 6] = [
+    type Breaker = (&'static str, fn(&mut StructureSearchConfig));
+    let bad: [Breaker; 6] = [
         ("atoms", |c| c.atoms = 1),
         ("space_groups", |c| c.space_groups = vec!["Fm-3m".into()]),
         ("volume_per_atom", |c| c.volume_per_atom = [30.0, 20.0]),

@@ -7,7 +7,7 @@
 //! sampled on a grid. It does not depend on the order of the atoms, on translations or
 //! rotations, or on the choice of cell for the same crystal. Two structures are compared by
 //! the cosine distance `D = (1 - F1 . F2 / (|F1| |F2|)) / 2`: 0 for the same structure, up to
-//! 1. Duplicates of a search are structures closer than a threshold; a structure is called
+//! one. Duplicates of a search are structures closer than a threshold; a structure is called
 //! diamond when it is that close to the relaxed diamond crystal and matches its energy.
 
 use crate::cell::{Cell, V3, dot, neighbours};

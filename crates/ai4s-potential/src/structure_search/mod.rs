@@ -177,7 +177,7 @@ impl Task for StructureSearch {
                         };
                         let Some(&(pso, k)) = jobs.get(j) else { return };
                         let mut rng = StdRng::seed_from_u64(
-                            seed.wrapping_add(k as u64) ^ if pso { 0x7073_6f } else { 0 },
+                            seed.wrapping_add(k as u64) ^ if pso { 0x0070_736f } else { 0 },
                         );
                         let tick = || {
                             if let Ok(mut b) = bar.lock() {

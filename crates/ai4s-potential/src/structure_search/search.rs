@@ -149,7 +149,10 @@ impl<'a> Searcher<'a> {
             Some(f) => {
                 let h = f.relaxed.enthalpy;
                 trace.points.push((f.relaxed.volume, f.relaxed.energy));
-                if !(prev <= h) {
+                // Also true while `prev` is still NaN (nothing relaxed yet).
+                if prev.partial_cmp(&h) != Some(std::cmp::Ordering::Less)
+                    && prev.partial_cmp(&h) != Some(std::cmp::Ordering::Equal)
+                {
                     trace.best_structure = Some(f.clone());
                 }
                 trace.best.push(if prev.is_nan() { h } else { prev.min(h) });
