@@ -35,6 +35,7 @@ pub mod run;
 pub mod selftest;
 pub mod special;
 pub mod task;
+pub mod testkit;
 pub mod tensor;
 pub mod train;
 

@@ -188,20 +188,10 @@ fn the_bundle_has_long_range_contacts_between_helices_only() {
     );
 }
 
-fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
-
 #[test]
 fn plmdca_finds_the_contacts_and_beats_mutual_information() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&Contacts, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&Contacts, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -247,7 +237,7 @@ fn bad_settings_are_refused_naming_the_field() {
         ("min_separation=30", "min_separation"),
     ] {
         let dir = d.path().join(field);
-        match run_task(&Contacts, &opts(&dir, &[set])) {
+        match run_task(&Contacts, &RunOptions::quick_into(&dir, &[set])) {
             Err(Error::Config { field: f, .. }) => assert_eq!(f, field, "{set}"),
             other => panic!("{set}: expected a config error, got {:?}", other.err()),
         }

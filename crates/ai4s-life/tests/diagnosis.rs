@@ -8,20 +8,14 @@ use ai4s_life::diagnosis::table::wisconsin;
 use std::fmt::Write;
 use std::path::Path;
 
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
-
 #[test]
 fn the_cross_validated_classifiers_reach_the_goals_on_held_out_folds() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&Diagnosis, &opts(d.path(), &["repeats=1"])).expect("runs");
+    let out = run_task(
+        &Diagnosis,
+        &RunOptions::quick_into(d.path(), &["repeats=1"]),
+    )
+    .expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -93,7 +87,7 @@ fn a_clinic_export_with_words_ids_and_gaps_runs_with_imputation() {
 
     // Missing cells are refused by default, naming the file, line and column.
     let refused = d.path().join("refused");
-    match run_task(&Diagnosis, &opts(&refused, &base)) {
+    match run_task(&Diagnosis, &RunOptions::quick_into(&refused, &base)) {
         Err(e @ Error::Data { .. }) => {
             let msg = e.to_string();
             assert!(
@@ -107,7 +101,7 @@ fn a_clinic_export_with_words_ids_and_gaps_runs_with_imputation() {
     let mut sets = base.to_vec();
     sets.push("impute=\"median\"");
     let out_dir = d.path().join("run");
-    let out = run_task(&Diagnosis, &opts(&out_dir, &sets)).expect("runs");
+    let out = run_task(&Diagnosis, &RunOptions::quick_into(&out_dir, &sets)).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -134,7 +128,7 @@ fn bad_settings_and_tables_are_refused_before_anything_runs() {
         ("mlp.hidden=[]", "mlp.hidden"),
     ] {
         let dir = d.path().join(field);
-        match run_task(&Diagnosis, &opts(&dir, &[set])) {
+        match run_task(&Diagnosis, &RunOptions::quick_into(&dir, &[set])) {
             Err(Error::Config { field: f, .. }) => assert_eq!(f, field, "{set}"),
             other => panic!("{set}: expected a config error, got {:?}", other.err()),
         }
@@ -143,8 +137,11 @@ fn bad_settings_and_tables_are_refused_before_anything_runs() {
     let csv = d.path().join("three.csv");
     std::fs::write(&csv, "a,y\n1,x\n2,y\n3,z\n").expect("write");
     let data = format!("data={}", csv.display());
-    let err = run_task(&Diagnosis, &opts(&d.path().join("t"), &[&data, "target=y"]))
-        .expect_err("three classes");
+    let err = run_task(
+        &Diagnosis,
+        &RunOptions::quick_into(&d.path().join("t"), &[&data, "target=y"]),
+    )
+    .expect_err("three classes");
     assert!(
         err.to_string().contains("exactly two distinct values"),
         "{err}"
@@ -153,7 +150,10 @@ fn bad_settings_and_tables_are_refused_before_anything_runs() {
     let small = d.path().join("small.csv");
     std::fs::write(&small, "a,y\n1,0\n2,0\n3,0\n4,1\n5,0\n6,1\n").expect("write");
     let data = format!("data={}", small.display());
-    let err = run_task(&Diagnosis, &opts(&d.path().join("s"), &[&data, "target=y"]))
-        .expect_err("too small");
+    let err = run_task(
+        &Diagnosis,
+        &RunOptions::quick_into(&d.path().join("s"), &[&data, "target=y"]),
+    )
+    .expect_err("too small");
     assert!(err.to_string().contains("lower folds"), "{err}");
 }

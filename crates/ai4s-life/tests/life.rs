@@ -5,16 +5,6 @@ use ai4s_core::{Error, RunOptions};
 use ai4s_life::motifs::pwm::parse_meme;
 use ai4s_life::{Dbtl, Motifs};
 
-fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
-
 fn get(o: &ai4s_core::run::RunOutcome, name: &str) -> f64 {
     o.report
         .get(name)
@@ -25,7 +15,7 @@ fn get(o: &ai4s_core::run::RunOutcome, name: &str) -> f64 {
 fn dbtl_loop_reaches_top_designs_with_half_the_random_screening() {
     let d = tempfile::tempdir().expect("tempdir");
     // Seed 5 was not used to choose the defaults.
-    let mut o = opts(d.path(), &["seeds=20"]);
+    let mut o = RunOptions::quick_into(d.path(), &["seeds=20"]);
     o.seed = Some(5);
     let out = run_task(&Dbtl, &o).expect("runs");
     assert!(out.report.all_goals_met(), "{:?}", out.report.metrics);
@@ -58,7 +48,7 @@ fn dbtl_loop_reaches_top_designs_with_half_the_random_screening() {
 #[test]
 fn motifs_cnn_beats_kmers_and_recovers_the_planted_motif() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&Motifs, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&Motifs, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     assert!(out.report.all_goals_met(), "{:?}", out.report.metrics);
     let (cnn, kmer) = (get(&out, "cnn_auc"), get(&out, "kmer_auc"));
     assert!(cnn >= kmer && cnn > 0.9, "CNN {cnn}, k-mers {kmer}");
@@ -108,7 +98,7 @@ fn bad_settings_are_refused_naming_the_field() {
     ];
     for (task, set, field) in cases {
         let dir = d.path().join(field);
-        match run_task(task, &opts(&dir, &[set])) {
+        match run_task(task, &RunOptions::quick_into(&dir, &[set])) {
             Err(Error::Config { field: f, .. }) => assert_eq!(f, field, "{set}"),
             other => panic!("{set}: expected a config error, got {:?}", other.err()),
         }

@@ -10,17 +10,6 @@ use ai4s_potential::high_entropy::{
     counts, ridge, swap_delta, warren_cowley_of,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 #[test]
 fn high_entropy_warren_cowley_vanishes_for_random_solutions() {
@@ -154,7 +143,7 @@ fn high_entropy_local_swap_energies_match_full_energies() {
 #[test]
 fn high_entropy_quick_run_meets_its_goals() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&HighEntropy, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&HighEntropy, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     for n in &out.report.notes {
         println!("{n}");
     }
@@ -188,7 +177,7 @@ fn high_entropy_quick_run_meets_its_goals() {
 #[ignore]
 fn high_entropy_full_run_meets_its_goals() {
     let d = tempfile::tempdir().expect("tempdir");
-    let mut o = opts(d.path(), &[]);
+    let mut o = RunOptions::quick_into(d.path(), &[]);
     o.quick = false;
     let out = run_task(&HighEntropy, &o).expect("runs");
     for n in &out.report.notes {
@@ -217,7 +206,7 @@ fn high_entropy_bad_configs_are_refused_naming_the_field() {
         ("test_fraction=0.9", "test_fraction"),
     ] {
         let out = d.path().join(field);
-        match run_task(&HighEntropy, &opts(&out, &[set])) {
+        match run_task(&HighEntropy, &RunOptions::quick_into(&out, &[set])) {
             Err(e @ Error::Config { .. }) => {
                 assert!(e.to_string().contains(field), "{set}: {e}");
             }

@@ -192,20 +192,10 @@ fn structure_search_generator_builds_cells_with_the_symmetry_of_each_group() {
     }
 }
 
-fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
-
 #[test]
 fn structure_search_quick_run_finds_diamond_more_often_and_sooner_than_random_search() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&StructureSearch, &opts(dir.path(), &[])).expect("runs");
+    let out = run_task(&StructureSearch, &RunOptions::quick_into(dir.path(), &[])).expect("runs");
     let r = &out.report;
     let get = |k: &str| r.get(k).unwrap_or(f64::NAN);
     eprintln!("{:#?} {:#?}", r.metrics, r.notes);
@@ -245,7 +235,10 @@ fn structure_search_refuses_bad_configs_naming_the_field() {
         }
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let err =
-        run_task(&StructureSearch, &opts(dir.path(), &["min_distance=-1"])).expect_err("refused");
+    let err = run_task(
+        &StructureSearch,
+        &RunOptions::quick_into(dir.path(), &["min_distance=-1"]),
+    )
+    .expect_err("refused");
     assert!(err.to_string().contains("min_distance"), "{err}");
 }

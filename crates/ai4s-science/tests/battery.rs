@@ -4,7 +4,8 @@
 
 use ai4s_core::metrics::mean_std;
 use ai4s_core::run::run_task;
-use ai4s_core::{Error, RunOptions, TaskConfig};
+use ai4s_core::testkit::check_refusals;
+use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::Battery;
 use ai4s_science::battery::{
     BatteryConfig, Factors, Protocol, State, build_cell, cycle_cell, first_below, graphite_ocp,
@@ -12,17 +13,6 @@ use ai4s_science::battery::{
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 /// A quick config without measurement noise.
 fn noiseless() -> BatteryConfig {
@@ -210,7 +200,7 @@ fn battery_lithium_loss_offsets_the_curve_active_material_loss_reshapes_it() {
 #[test]
 fn battery_early_curves_predict_the_life_of_held_out_cells() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&Battery, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&Battery, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -244,30 +234,23 @@ fn battery_early_curves_predict_the_life_of_held_out_cells() {
 #[test]
 fn battery_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        ("cells=0", "cells", "must be 20..=100000"),
-        ("voltage_range=[3.5, 2.0]", "voltage_range", "cut-off"),
-        ("early_cycles=[100, 10]", "early_cycles", "early < late"),
-        ("max_cycles=50", "max_cycles", "late cycle"),
-        ("eol_fraction=1.5", "eol_fraction", "(0.3, 1)"),
-        ("anode_margin=0", "anode_margin", "(0, 0.5)"),
-        ("curve_points=5000", "curve_points", "voltage_points"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&Battery, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                let msg = e.to_string();
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &Battery,
+        d.path(),
+        &[
+            ("cells=0", "cells", "must be 20..=100000"),
+            ("voltage_range=[3.5, 2.0]", "voltage_range", "cut-off"),
+            ("early_cycles=[100, 10]", "early_cycles", "early < late"),
+            ("max_cycles=50", "max_cycles", "late cycle"),
+            ("eol_fraction=1.5", "eol_fraction", "(0.3, 1)"),
+            ("anode_margin=0", "anode_margin", "(0, 0.5)"),
+            ("curve_points=5000", "curve_points", "voltage_points"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
     // A fleet that dies before the late early cycle cannot be modelled: a clear runtime error.
     let out = d.path().join("dead");
-    let e = run_task(&Battery, &opts(&out, &["lam_rate=0.005"])).expect_err("all cells die");
+    let e = run_task(&Battery, &RunOptions::quick_into(&out, &["lam_rate=0.005"]))
+        .expect_err("all cells die");
     assert!(e.to_string().contains("lower lam_rate"), "{e}");
 }

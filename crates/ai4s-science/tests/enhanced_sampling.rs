@@ -3,29 +3,19 @@
 //! network's hand-built input gradient against finite differences, the quick run's goals, and
 //! refusals of bad configs.
 
+use ai4s_core::RunOptions;
 use ai4s_core::device::{Precision, test_device};
 use ai4s_core::free_energy::{Grid2, exact_free_energy, marginal_free_energy};
 use ai4s_core::langevin::Baoab;
 use ai4s_core::mlp::MlpConfig;
 use ai4s_core::run::run_task;
-use ai4s_core::{Error, RunOptions};
+use ai4s_core::testkit::check_refusals;
 use ai4s_science::EnhancedSampling;
 use ai4s_science::sampling::{
     Ensemble, HostEnsemble, MuellerBrown, Scaling, gate, restrained_mean_force,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 #[test]
 fn enhanced_sampling_langevin_samples_the_boltzmann_variance_of_a_harmonic_well() {
@@ -146,7 +136,7 @@ fn enhanced_sampling_surface_and_network_gradients_match_finite_differences() {
 #[test]
 fn enhanced_sampling_quick_run_learns_the_surface_sooner_than_metadynamics() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&EnhancedSampling, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&EnhancedSampling, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -178,27 +168,19 @@ fn enhanced_sampling_quick_run_learns_the_surface_sooner_than_metadynamics() {
 #[test]
 fn enhanced_sampling_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        ("temperature=0", "temperature", "(0, 10000]"),
-        ("x_range=[1.0, -1.0]", "x_range", "low < high"),
-        ("start=[5.0, 5.0]", "start", "inside the window"),
-        ("dt=0.02", "dt", "too long for the restraint"),
-        ("trust=[5.0, 1.0]", "trust", "e0 < e1"),
-        ("ensemble=1", "ensemble", "2..=64"),
-        ("bias_factor=1.0", "bias_factor", "(1, 1000]"),
-        ("model.activation=\"relu\"", "model.activation", "tanh"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&EnhancedSampling, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                let msg = e.to_string();
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &EnhancedSampling,
+        d.path(),
+        &[
+            ("temperature=0", "temperature", "(0, 10000]"),
+            ("x_range=[1.0, -1.0]", "x_range", "low < high"),
+            ("start=[5.0, 5.0]", "start", "inside the window"),
+            ("dt=0.02", "dt", "too long for the restraint"),
+            ("trust=[5.0, 1.0]", "trust", "e0 < e1"),
+            ("ensemble=1", "ensemble", "2..=64"),
+            ("bias_factor=1.0", "bias_factor", "(1, 1000]"),
+            ("model.activation=\"relu\"", "model.activation", "tanh"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
 }

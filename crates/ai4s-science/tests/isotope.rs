@@ -7,24 +7,14 @@ use ai4s_core::checkpoint::TrainRng;
 use ai4s_core::device::{Precision, test_device};
 use ai4s_core::run::run_task;
 use ai4s_core::tensor::to_vec;
-use ai4s_core::{Error, RunOptions, TaskConfig};
+use ai4s_core::testkit::check_refusals;
+use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::IsotopeDiffusion;
 use ai4s_science::isotope::{
     IsotopeConfig, K_B_EV, M2_S_TO_UM2_H, PinnBank, Q_EPS, arrhenius, arrhenius_fit, concentration,
     erf, erfc, fit_profile, normalised, simulate,
 };
 use rand::SeedableRng;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 #[test]
 fn isotope_erf_matches_known_values() {
@@ -213,7 +203,7 @@ fn isotope_pinn_derivatives_match_finite_differences() {
 #[test]
 fn isotope_pinn_recovers_diffusivities_and_activation_energy() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&IsotopeDiffusion, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&IsotopeDiffusion, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -250,55 +240,46 @@ fn isotope_pinn_recovers_diffusivities_and_activation_energy() {
 #[test]
 fn isotope_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        (
-            "temperatures_k=[900.0, -5.0, 1000.0, 1050.0, 1100.0, 1150.0]",
-            "temperatures_k",
-            "must be positive",
-        ),
-        (
-            "temperatures_k=[1000.0]",
-            "temperatures_k",
-            "at least 2 distinct",
-        ),
-        (
-            "temperatures_k=[1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0]",
-            "temperatures_k",
-            "at least 2 distinct",
-        ),
-        (
-            "temperatures_k=[900.0, 900.2, 1000.0, 1050.0, 1100.0, 1150.0]",
-            "temperatures_k",
-            "differ by at least 1 K",
-        ),
-        (
-            "anneal_hours=[1.0, 2.0]",
-            "anneal_hours",
-            "one duration per temperature",
-        ),
-        ("relative_noise=-0.1", "relative_noise", "not negative"),
-        ("absolute_noise=-1e-3", "absolute_noise", "not negative"),
-        (
-            "surface_fraction=0.001",
-            "surface_fraction",
-            "initial_fraction",
-        ),
-        ("ensemble=1", "ensemble", "2..=256"),
-        ("points_per_profile=2", "points_per_profile", "3..=10000"),
-        ("model.activation=\"relu\"", "model.activation", "tanh"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&IsotopeDiffusion, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                let msg = e.to_string();
-                assert_eq!(e.exit_code(), 2, "{set}");
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &IsotopeDiffusion,
+        d.path(),
+        &[
+            (
+                "temperatures_k=[900.0, -5.0, 1000.0, 1050.0, 1100.0, 1150.0]",
+                "temperatures_k",
+                "must be positive",
+            ),
+            (
+                "temperatures_k=[1000.0]",
+                "temperatures_k",
+                "at least 2 distinct",
+            ),
+            (
+                "temperatures_k=[1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0]",
+                "temperatures_k",
+                "at least 2 distinct",
+            ),
+            (
+                "temperatures_k=[900.0, 900.2, 1000.0, 1050.0, 1100.0, 1150.0]",
+                "temperatures_k",
+                "differ by at least 1 K",
+            ),
+            (
+                "anneal_hours=[1.0, 2.0]",
+                "anneal_hours",
+                "one duration per temperature",
+            ),
+            ("relative_noise=-0.1", "relative_noise", "not negative"),
+            ("absolute_noise=-1e-3", "absolute_noise", "not negative"),
+            (
+                "surface_fraction=0.001",
+                "surface_fraction",
+                "initial_fraction",
+            ),
+            ("ensemble=1", "ensemble", "2..=256"),
+            ("points_per_profile=2", "points_per_profile", "3..=10000"),
+            ("model.activation=\"relu\"", "model.activation", "tanh"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
 }

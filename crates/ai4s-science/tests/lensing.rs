@@ -4,7 +4,8 @@
 //! learning claims on held-out cutouts, and refusals of bad configs.
 
 use ai4s_core::run::run_task;
-use ai4s_core::{Error, RunOptions, TaskConfig};
+use ai4s_core::testkit::check_refusals;
+use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::Lensing;
 use ai4s_science::lensing::{
     FitSettings, Grid, Instrument, Lens, LensingConfig, RingSettings, Scene, Sersic, Sie, convolve,
@@ -12,17 +13,6 @@ use ai4s_science::lensing::{
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 fn sis(theta_e: f64) -> Lens {
     Lens {
@@ -334,7 +324,7 @@ fn lensing_classical_finder_recovers_a_clear_lens() {
 fn lensing_quick_run_meets_its_goals_on_held_out_cutouts() {
     let d = tempfile::tempdir().expect("tempdir");
     let start = std::time::Instant::now();
-    let out = run_task(&Lensing, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&Lensing, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     eprintln!("quick run: {:.1} s", start.elapsed().as_secs_f64());
     for m in &out.report.metrics {
         eprintln!("{} = {:.4} {:?}", m.name, m.value, m.goal);
@@ -367,32 +357,23 @@ fn lensing_quick_run_meets_its_goals_on_held_out_cutouts() {
 #[test]
 fn lensing_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        ("image_size=8", "image_size", "16..=256"),
-        ("theta_e_arcsec=[1.5, 1.0]", "theta_e_arcsec", "low <= high"),
-        ("theta_e_arcsec=[0.6, 2.8]", "theta_e_arcsec", "half-width"),
-        ("psf_fwhm_arcsec=0.1", "psf_fwhm_arcsec", "1.5 pixels"),
-        ("snr=[0.0, 10.0]", "snr", "0.1 <= low"),
-        ("companion_fraction=1.5", "companion_fraction", "[0, 1]"),
-        ("channels=[8, 8, 8, 8, 8]", "channels", "below 2 pixels"),
-        ("fit_lenses=5000", "fit_lenses", "test lenses"),
-        ("snr_bins=[10.0, 5.0]", "snr_bins", "increasing"),
-        ("train.lr=-1.0", "train.lr", "positive"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&Lensing, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                assert_eq!(e.exit_code(), 2, "{set}");
-                let msg = e.to_string();
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &Lensing,
+        d.path(),
+        &[
+            ("image_size=8", "image_size", "16..=256"),
+            ("theta_e_arcsec=[1.5, 1.0]", "theta_e_arcsec", "low <= high"),
+            ("theta_e_arcsec=[0.6, 2.8]", "theta_e_arcsec", "half-width"),
+            ("psf_fwhm_arcsec=0.1", "psf_fwhm_arcsec", "1.5 pixels"),
+            ("snr=[0.0, 10.0]", "snr", "0.1 <= low"),
+            ("companion_fraction=1.5", "companion_fraction", "[0, 1]"),
+            ("channels=[8, 8, 8, 8, 8]", "channels", "below 2 pixels"),
+            ("fit_lenses=5000", "fit_lenses", "test lenses"),
+            ("snr_bins=[10.0, 5.0]", "snr_bins", "increasing"),
+            ("train.lr=-1.0", "train.lr", "positive"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
     LensingConfig::quick()
         .validate()
         .expect("quick config is valid");

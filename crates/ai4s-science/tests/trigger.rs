@@ -5,7 +5,8 @@
 use ai4s_core::device::{Precision, test_device};
 use ai4s_core::mlp::{Activation, MlpConfig};
 use ai4s_core::run::run_task;
-use ai4s_core::{Error, RunOptions, TaskConfig};
+use ai4s_core::testkit::check_refusals;
+use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::Trigger;
 use ai4s_science::trigger::{
     Dense, FloatNet, Generator, N_FEATURES, QuantNet, TriggerConfig, dequantize, export,
@@ -14,17 +15,6 @@ use ai4s_science::trigger::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 fn col(name: &str) -> usize {
     feature_index(name).unwrap_or_else(|| panic!("feature {name}"))
@@ -371,7 +361,7 @@ fn trigger_exported_network_matches_burn() {
 #[test]
 fn trigger_network_beats_box_cuts_and_survives_int8() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&Trigger, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&Trigger, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -419,45 +409,36 @@ fn trigger_network_beats_box_cuts_and_survives_int8() {
 #[test]
 fn trigger_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        ("events=0", "events", "must be 2000"),
-        ("target_acceptance=1.5", "target_acceptance", "(0, 1)"),
-        ("target_acceptance=0.0", "target_acceptance", "(0, 1)"),
-        (
-            "target_acceptance=1e-6",
-            "target_acceptance",
-            "below 10 events",
-        ),
-        ("signal_fraction=1.0", "signal_fraction", "(0, 1)"),
-        ("resonance_mass=200.0", "resonance_mass", "pt_min"),
-        (
-            "background_mass_range=[3000.0, 500.0]",
-            "background_mass_range",
-            "low < high",
-        ),
-        ("background_slope=0.5", "background_slope", "exceed 1"),
-        ("mlp.activation=\"tanh\"", "mlp.activation", "relu"),
-        (
-            "calibration_percentile=30.0",
-            "calibration_percentile",
-            "(50, 100]",
-        ),
-        ("cut_features=0", "cut_features", "1..=14"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&Trigger, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                assert_eq!(e.exit_code(), 2, "{set}");
-                let msg = e.to_string();
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &Trigger,
+        d.path(),
+        &[
+            ("events=0", "events", "must be 2000"),
+            ("target_acceptance=1.5", "target_acceptance", "(0, 1)"),
+            ("target_acceptance=0.0", "target_acceptance", "(0, 1)"),
+            (
+                "target_acceptance=1e-6",
+                "target_acceptance",
+                "below 10 events",
+            ),
+            ("signal_fraction=1.0", "signal_fraction", "(0, 1)"),
+            ("resonance_mass=200.0", "resonance_mass", "pt_min"),
+            (
+                "background_mass_range=[3000.0, 500.0]",
+                "background_mass_range",
+                "low < high",
+            ),
+            ("background_slope=0.5", "background_slope", "exceed 1"),
+            ("mlp.activation=\"tanh\"", "mlp.activation", "relu"),
+            (
+                "calibration_percentile=30.0",
+                "calibration_percentile",
+                "(50, 100]",
+            ),
+            ("cut_features=0", "cut_features", "1..=14"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
     assert!(TriggerConfig::default().validate().is_ok());
     assert!(TriggerConfig::quick().validate().is_ok());
 }

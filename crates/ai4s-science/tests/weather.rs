@@ -5,7 +5,8 @@
 
 use ai4s_core::burn::tensor::{Device, Tensor, TensorData};
 use ai4s_core::run::run_task;
-use ai4s_core::{Error, RunOptions, TaskConfig};
+use ai4s_core::testkit::check_refusals;
+use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::WeatherField;
 use ai4s_science::weather::{
     C64, Fft2, Forecaster, Model, Physics, Role, WeatherConfig, circular_pad, regrid, rms_of,
@@ -14,17 +15,6 @@ use ai4s_science::weather::{
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::f64::consts::PI;
-use std::path::Path;
-
-fn opts(dir: &Path, sets: &[&str]) -> RunOptions {
-    RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    }
-}
 
 /// `amp cos(kx x + ky y - phase)` on the `n x n` grid of `[0, 2 pi)^2`.
 fn mode(n: usize, kx: f64, ky: f64, amp: f64, phase: f64) -> Vec<f64> {
@@ -255,7 +245,7 @@ fn weather_forecaster_beats_persistence_on_held_out_trajectories() {
     assert_eq!(unique.len(), seeds.len());
 
     let d = tempfile::tempdir().expect("tempdir");
-    let out = run_task(&WeatherField, &opts(d.path(), &[])).expect("runs");
+    let out = run_task(&WeatherField, &RunOptions::quick_into(d.path(), &[])).expect("runs");
     let get = |name: &str| {
         out.report
             .get(name)
@@ -289,28 +279,20 @@ fn weather_forecaster_beats_persistence_on_held_out_trajectories() {
 #[test]
 fn weather_bad_configs_are_refused_naming_the_field() {
     let d = tempfile::tempdir().expect("tempdir");
-    for (set, field, words) in [
-        ("grid=24", "grid", "power of two"),
-        ("coarse_grid=32", "coarse_grid", "below grid"),
-        ("forcing_band=[5.0, 12.0]", "forcing_band", "dealiasing"),
-        ("substeps=1", "substeps", "CFL"),
-        ("acc_lead=20", "acc_lead", "horizon"),
-        ("rollout_steps=0", "rollout_steps", "1..=horizon"),
-        ("kernel=4", "kernel", "odd"),
-        ("frames=10", "frames", "horizon"),
-        ("viscosity=-1.0", "viscosity", "[0, 10]"),
-    ] {
-        let out = d.path().join(field);
-        match run_task(&WeatherField, &opts(&out, &[set])) {
-            Err(e @ Error::Config { .. }) => {
-                let msg = e.to_string();
-                assert!(
-                    msg.contains(&format!("`{field}`")) && msg.contains(words),
-                    "{set}: {msg}"
-                );
-            }
-            other => panic!("{set}: expected a config error, got {:?}", other.err()),
-        }
-        assert!(!out.exists(), "{set}: nothing is left behind");
-    }
+    check_refusals(
+        &WeatherField,
+        d.path(),
+        &[
+            ("grid=24", "grid", "power of two"),
+            ("coarse_grid=32", "coarse_grid", "below grid"),
+            ("forcing_band=[5.0, 12.0]", "forcing_band", "dealiasing"),
+            ("substeps=1", "substeps", "CFL"),
+            ("acc_lead=20", "acc_lead", "horizon"),
+            ("rollout_steps=0", "rollout_steps", "1..=horizon"),
+            ("kernel=4", "kernel", "odd"),
+            ("frames=10", "frames", "horizon"),
+            ("viscosity=-1.0", "viscosity", "[0, 10]"),
+        ],
+    )
+    .expect("bad configs are refused naming the field");
 }

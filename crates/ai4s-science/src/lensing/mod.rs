@@ -59,7 +59,6 @@ mod modelfit;
 mod output;
 mod parallel;
 mod ringfinder;
-mod simplex;
 mod simulate;
 
 pub use cnn::LensCnn;

@@ -4,8 +4,8 @@
 
 use super::lens::{Grid, Lens, Sersic, Sie, convolve};
 use super::ringfinder::{RingResult, fit_sersic, psf_sigma, variance};
-use super::simplex::nelder_mead;
 use super::simulate::{Cutout, Instrument};
+use ai4s_core::minimize::nelder_mead;
 
 /// Result of a parametric fit.
 #[derive(Clone, Copy, Debug)]

@@ -2,8 +2,8 @@
 //! for arcs along ellipses around it with a clipped ring filter.
 
 use super::lens::{Sersic, convolve};
-use super::simplex::nelder_mead;
 use super::simulate::{Cutout, Instrument};
+use ai4s_core::minimize::nelder_mead;
 use std::f64::consts::PI;
 
 /// The fitted light of the central galaxy.
