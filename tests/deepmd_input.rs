@@ -51,6 +51,107 @@ fn shipped_input_json_trains_through_the_runner() {
     assert!(o.report.get("force_rmse").is_some_and(f64::is_finite));
     let cfg = std::fs::read_to_string(d.path().join("run/config.toml")).expect("config.toml");
     assert!(cfg.contains("sel = [48]"), "{cfg}");
+    // The example asks for "precision": "float32": the weights are 32-bit floats.
+    assert!(cfg.contains("precision = \"f32\""), "{cfg}");
+    assert_eq!(o.report.get("weight_bits"), Some(32.0));
+}
+
+/// The example with `precision` set in both networks, tiny sizes, written to `dir`.
+fn input_with_precision(dir: &Path, precision: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("examples/deepmd-input.json")).expect("read");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for net in ["descriptor", "fitting_net"] {
+        v["model"][net]["precision"] = serde_json::Value::from(precision);
+    }
+    v["training"]["training_data"]["systems"] =
+        serde_json::json!([root().join("datasets/tb-si-64/train")]);
+    let file = dir.join(format!("input_{precision}.json"));
+    std::fs::write(&file, v.to_string()).expect("write");
+    file
+}
+
+/// `"precision": "float64"` trains in float64: the saved weights hold 64-bit floats. (Through
+/// the binary: a device's float type is fixed per process, and this test binary trains in f32.)
+#[test]
+fn float64_input_json_trains_in_float64() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let file = input_with_precision(d.path(), "float64");
+    let out = d.path().join("run");
+    let mut args: Vec<String> = ["run", "deep-potential", "--config"]
+        .map(String::from)
+        .to_vec();
+    args.push(file.display().to_string());
+    for set in [
+        "numb_steps=10",
+        "disp_freq=10",
+        "neuron=[4, 8]",
+        "axis_neuron=2",
+        "fitting_neuron=[16, 16]",
+    ] {
+        args.extend(["--set".into(), set.into()]);
+    }
+    args.extend([
+        "--set".into(),
+        format!(
+            "test_data={}",
+            root().join("datasets/tb-si-64/test").display()
+        ),
+        "--device".into(),
+        "flex".into(),
+        "--quiet".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai4s"))
+        .args(&args)
+        .output()
+        .expect("the ai4s binary starts");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cfg = std::fs::read_to_string(out.join("config.toml")).expect("config.toml");
+    assert!(cfg.contains("precision = \"f64\""), "{cfg}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    let bits = &summary["metrics"]["weight_bits"];
+    assert!(bits == 64.0, "weights should be 64-bit floats: {bits}");
+    // A backend without float64 is refused, naming the field, before anything is trained.
+    if ai4s::core::Backend::Wgpu.is_compiled() {
+        let wgpu = d.path().join("wgpu");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai4s"))
+            .args(["run", "deep-potential", "--config"])
+            .arg(&file)
+            .args(["--device", "wgpu", "--quiet", "--out"])
+            .arg(&wgpu)
+            .output()
+            .expect("the ai4s binary starts");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("precision") && err.contains("float64"),
+            "{err}"
+        );
+        assert!(!wgpu.exists(), "no run directory is left behind");
+    }
+}
+
+#[test]
+fn an_unknown_precision_is_refused_naming_the_key() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let file = input_with_precision(d.path(), "float128");
+    let opts = RunOptions {
+        config_file: Some(file.clone()),
+        out: Some(d.path().join("run")),
+        device: Some(ai4s::core::Backend::Flex),
+        quiet: true,
+        ..Default::default()
+    };
+    let e = run_task(&WITH_DEEPMD_INPUT, &opts).expect_err("float128 is refused");
+    let s = e.to_string();
+    assert_eq!(e.exit_code(), 2, "{s}");
+    assert!(s.contains("`model.descriptor.precision`"), "{s}");
+    assert!(s.contains("float128"), "{s}");
+    assert!(!d.path().join("run").exists());
 }
 
 #[test]

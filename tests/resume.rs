@@ -86,9 +86,29 @@ fn assert_no_torn_files(dir: &Path) {
     }
 }
 
-/// Runs `task` once uninterrupted, then again under repeated SIGKILLs at random moments, each
-/// time resumed with `--resume`, and returns both run directories.
-fn killed_and_resumed(task: &str, args: &[&str], root: &Path, seed: u64) -> (PathBuf, PathBuf) {
+/// The step (or epoch) of the newest complete checkpoint of the run in `dir`: the largest `N`
+/// of the `step-N` that a training loop's `latest` pointer names.
+fn checkpointed_step(dir: &Path) -> Option<usize> {
+    std::fs::read_dir(dir.join("checkpoints"))
+        .ok()?
+        .flatten()
+        .filter_map(|l| std::fs::read_to_string(l.path().join("latest")).ok())
+        .filter_map(|name| name.trim().strip_prefix("step-")?.parse().ok())
+        .max()
+}
+
+/// Runs `task` once uninterrupted, then again under repeated SIGKILLs, each time resumed with
+/// `--resume`, and returns both run directories. The first kill comes once a checkpoint past a
+/// quarter of the `total` steps (or epochs) is on disk, and the test checks that it landed
+/// mid-training: the step the resumed run continues from is strictly between 0 and `total`.
+/// Later kills come at random moments (15-90 % of the uninterrupted wall time).
+fn killed_and_resumed(
+    task: &str,
+    args: &[&str],
+    total: usize,
+    root: &Path,
+    seed: u64,
+) -> (PathBuf, PathBuf) {
     let whole = root.join("whole");
     let t0 = Instant::now();
     let o = run(&run_args(task, args, &whole));
@@ -119,15 +139,27 @@ fn killed_and_resumed(task: &str, args: &[&str], root: &Path, seed: u64) -> (Pat
             if let Some(status) = child.try_wait().expect("wait") {
                 break Some(status);
             }
-            if t.elapsed() >= deadline && kills < 6 {
+            let due = if kills == 0 {
+                checkpointed_step(&killed).is_some_and(|n| 4 * n >= total)
+            } else {
+                t.elapsed() >= deadline
+            };
+            if due && kills < 6 {
                 child.kill().expect("SIGKILL");
                 let _ = child.wait();
                 kills += 1;
                 break None;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(2));
         };
         assert_no_torn_files(&killed);
+        if finished.is_none() && kills == 1 {
+            let n = checkpointed_step(&killed).expect("a checkpoint before the first kill");
+            assert!(
+                0 < n && n < total,
+                "the first kill should land mid-training: the run resumes from step {n} of {total}"
+            );
+        }
         if let Some(status) = finished {
             let out = child.wait_with_output().expect("output");
             assert!(
@@ -176,7 +208,7 @@ fn killed_deep_potential_training_resumes_bit_for_bit() {
         "--set",
         "axis_neuron=4",
     ];
-    let (whole, killed) = killed_and_resumed("deep-potential", &args, d.path(), 11);
+    let (whole, killed) = killed_and_resumed("deep-potential", &args, 150, d.path(), 11);
     assert_eq!(summary_metrics(&whole), summary_metrics(&killed));
     assert_eq!(
         std::fs::read_to_string(whole.join("metrics.csv")).expect("metrics"),
@@ -215,12 +247,72 @@ fn killed_shared_loop_training_resumes_bit_for_bit() {
         "--set",
         "train.patience=0",
     ];
-    let (whole, killed) = killed_and_resumed("classification", &args, d.path(), 5);
+    let (whole, killed) = killed_and_resumed("classification", &args, 150, d.path(), 5);
     assert_eq!(summary_metrics(&whole), summary_metrics(&killed));
     assert_eq!(
         std::fs::read_to_string(whole.join("metrics.csv")).expect("metrics"),
         std::fs::read_to_string(killed.join("metrics.csv")).expect("metrics"),
     );
+}
+
+/// A task whose objective draws its own random numbers every batch (the VAE's
+/// reparameterisation noise, a stream of its own beside `fit`'s shuffling): the resumed run
+/// must continue that stream where the checkpoint left it, so its final metrics, learning curve
+/// and weights equal the uninterrupted run's exactly.
+#[test]
+fn killed_vae_with_its_own_noise_stream_resumes_bit_for_bit() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--quick",
+        "--set",
+        "train.epochs=40",
+        "--set",
+        "train.patience=0",
+        "--set",
+        "iw_samples=5",
+        "--set",
+        "elbo_samples=2",
+    ];
+    let (whole, killed) = killed_and_resumed("vae", &args, 40, d.path(), 3);
+    assert_eq!(summary_metrics(&whole), summary_metrics(&killed));
+    assert_eq!(
+        std::fs::read_to_string(whole.join("metrics.csv")).expect("metrics"),
+        std::fs::read_to_string(killed.join("metrics.csv")).expect("metrics"),
+        "the learning curves differ"
+    );
+    assert!(
+        vae_weights(&whole) == vae_weights(&killed),
+        "the final weights differ"
+    );
+}
+
+/// The weights of the VAE a run saved (`vae.bpk`, built from the run's `config.toml`), every
+/// parameter's numbers in order. Compared as numbers: a burnpack file also records random
+/// parameter ids, so two files of equal weights differ in bytes.
+fn vae_weights(dir: &Path) -> Vec<Vec<f32>> {
+    use ai4s::core::burn::module::{Module, ModuleVisitor, Param};
+    use ai4s::core::burn::tensor::Tensor;
+    use ai4s::unsupervised::vae::{Vae, VaeConfig};
+    struct Collect(Vec<Vec<f32>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            let v = p
+                .val()
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 weights");
+            self.0.push(v);
+        }
+    }
+    let text = std::fs::read_to_string(dir.join("config.toml")).expect("config.toml");
+    let cfg: VaeConfig = toml::from_str(&text).expect("the run's VAE config");
+    let device = ai4s::core::device::test_device(ai4s::core::device::Precision::F32, 0);
+    let model = Vae::new(64, cfg.latent, &cfg.net, &device);
+    let model = ai4s::core::io::load_weights(model, &dir.join("vae.bpk")).expect("vae.bpk loads");
+    let mut all = Collect(Vec::new());
+    model.visit(&mut all);
+    assert!(!all.0.is_empty());
+    all.0
 }
 
 #[test]

@@ -62,6 +62,10 @@ fn vector_env_resets_finished_copies_and_keeps_the_final_observation() {
     assert!(v.finished.iter().all(|&(r, len)| r == len as f64));
 }
 
+/// PPO solves CartPole-v1 (mean greedy return >= 475, Gymnasium's threshold) within 60k
+/// environment steps: on this budget every seed tried reached 500 (seeds 1-12, 42; at the
+/// quick budget of 40k, seeds 6 and 8 stayed below 200). The 5-seed, 100k-step claim of the
+/// README is the full run, `ai4s run ppo`.
 #[test]
 fn ppo_learns_cartpole_and_its_saved_policy_reloads() {
     let base = random_cartpole_return();
@@ -69,13 +73,13 @@ fn ppo_learns_cartpole_and_its_saved_policy_reloads() {
     let d = tempfile::tempdir().expect("tempdir");
     let o = run_task(
         &PpoTask,
-        &opts(d.path(), &["total_steps=20000", "eval_episodes=10"]),
+        &opts(d.path(), &["total_steps=60000", "eval_episodes=10"]),
     )
     .expect("trains");
     let learned = o.report.get("eval_mean_return").expect("metric");
     assert!(
-        learned > 4.0 * base,
-        "PPO return {learned} vs random {base}"
+        learned >= 475.0,
+        "PPO return {learned} (random policy {base}); CartPole-v1 is solved at 475"
     );
     let curve = std::fs::read_to_string(d.path().join("learning_curves.csv")).expect("curve");
     assert!(curve.lines().count() > 20);
@@ -88,16 +92,20 @@ fn ppo_learns_cartpole_and_its_saved_policy_reloads() {
     assert_eq!(again.report.get("env_steps"), Some(0.0));
 }
 
+/// DQN balances the pole for most of an episode within 50k environment steps: mean greedy
+/// return >= 195 (CartPole-v0's solved level). On this budget seeds 1-12 and 42 gave 254 to
+/// 500 (11 of 13 at 500); DQN is the less stable agent, so the test asks for 195, not 475. The
+/// README's 5-seed, 100k-step numbers are the full run, `ai4s run dqn`.
 #[test]
 fn dqn_learns_cartpole() {
     let d = tempfile::tempdir().expect("tempdir");
     let o = run_task(
         &DqnTask,
-        &opts(d.path(), &["total_steps=15000", "eval_episodes=10"]),
+        &opts(d.path(), &["total_steps=50000", "eval_episodes=10"]),
     )
     .expect("trains");
     let learned = o.report.get("eval_mean_return").expect("metric");
-    assert!(learned > 60.0, "DQN return {learned}");
+    assert!(learned >= 195.0, "DQN return {learned}");
 }
 
 #[test]

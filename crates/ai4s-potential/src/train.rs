@@ -15,8 +15,9 @@ use crate::meta::{ModelMeta, meta_toml};
 use crate::model::{DeepPot, NetLayout, NetSpec, batch};
 use crate::prepared::{Prepared, predict_all, prepare, read_for_model, tensor};
 pub use crate::train_config::DeepPotConfig;
-use ai4s_core::burn::module::Module;
+use ai4s_core::burn::module::{Module, ModuleVisitor, Param};
 use ai4s_core::burn::optim::AdamConfig;
+use ai4s_core::burn::tensor::Tensor;
 use ai4s_core::checkpoint::{TrainRng, rng_position, set_rng_position};
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
@@ -84,6 +85,8 @@ impl Task for DeepPotential {
 
     fn run(&self, cfg: &DeepPotConfig, ctx: &mut RunContext) -> Result<Report> {
         let spec = cfg.spec();
+        // The precision asked for, checked before the data is read.
+        let device = cfg.device(ctx)?;
         // The model's type map: the config's, else the first training system's; every system
         // is remapped to it (see read_for_model).
         let (type_map, mut train_sys) = read_for_model(&cfg.training_data, &cfg.type_map)?;
@@ -150,7 +153,7 @@ impl Task for DeepPotential {
             axis_neuron: cfg.axis_neuron,
             fitting_neuron: cfg.fitting_neuron.clone(),
         };
-        let ad = ctx.device.clone().autodiff();
+        let ad = device.clone().autodiff();
         ad.seed(ctx.seed);
         let layout = if cfg.resnet_dt {
             NetLayout::resnet_dt_fitting(&net)
@@ -251,7 +254,7 @@ impl Task for DeepPotential {
                         .map(|p| {
                             let stride = p.env.frames.div_ceil(budget).max(1);
                             let idx: Vec<usize> = (0..p.env.frames).step_by(stride).collect();
-                            let pred = predict_all(&plain, p, &idx, ntypes, &bias, &ctx.device)?;
+                            let pred = predict_all(&plain, p, &idx, ntypes, &bias, &device)?;
                             Ok((errors(p, &idx, &pred), idx.len(), idx.len() * 3 * p.natoms))
                         })
                         .collect::<Result<Vec<_>>>()?;
@@ -285,7 +288,7 @@ impl Task for DeepPotential {
         let mut parts = Vec::new();
         for p in &test {
             let idx: Vec<usize> = (0..p.env.frames).collect();
-            let pred = predict_all(&model, p, &idx, ntypes, &bias, &ctx.device)?;
+            let pred = predict_all(&model, p, &idx, ntypes, &bias, &device)?;
             parts.push((errors(p, &idx, &pred), idx.len(), idx.len() * 3 * p.natoms));
             let n = p.natoms as f64;
             parity_e.0.extend(p.targets.energy.iter().map(|e| e / n));
@@ -349,7 +352,8 @@ impl Task for DeepPotential {
                 "train_steps_per_second",
                 cfg.numb_steps as f64 / train_seconds,
             )
-            .metric("parameters", model.num_params() as f64);
+            .metric("parameters", model.num_params() as f64)
+            .metric("weight_bits", weight_bits(&model));
         if !virial_seen {
             report.note("virial_rmse_per_atom: null (the test data has no virial)");
         }
@@ -406,6 +410,20 @@ impl Task for DeepPotential {
         ctx.save_module("model.bpk", &model)?;
         Ok(report)
     }
+}
+
+/// Bits per float of the trained weights (32 or 64), read from the weights themselves: the
+/// precision the model was trained in. The largest over all parameters.
+fn weight_bits(model: &DeepPot) -> f64 {
+    struct Bits(usize);
+    impl ModuleVisitor for Bits {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.0 = self.0.max(8 * p.val().dtype().size());
+        }
+    }
+    let mut bits = Bits(0);
+    model.visit(&mut bits);
+    bits.0 as f64
 }
 
 /// One lcurve row: step, validation errors, training errors, learning rate.

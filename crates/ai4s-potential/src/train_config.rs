@@ -2,8 +2,9 @@
 //! learning-rate schedule in DeePMD-kit's names, each field validated before training.
 
 use crate::env::EnvSpec;
+use ai4s_core::burn::tensor::{Device, FloatDType};
 use ai4s_core::error::ensure;
-use ai4s_core::{Result, TaskConfig};
+use ai4s_core::{Error, Precision, Result, RunContext, TaskConfig};
 use serde::{Deserialize, Serialize};
 
 /// Configuration with DeePMD-kit's field names.
@@ -66,6 +67,9 @@ pub struct DeepPotConfig {
     pub intensive_ener_virial: bool,
     /// Steps between lcurve rows.
     pub disp_freq: usize,
+    /// Floating-point precision of the model, its training and its evaluation: `f32` or `f64`
+    /// (DeePMD-kit's `precision`; f64 needs a backend that has it: flex, ndarray or cuda).
+    pub precision: Precision,
 }
 
 impl Default for DeepPotConfig {
@@ -97,6 +101,7 @@ impl Default for DeepPotConfig {
             limit_pref_v: 1.0,
             intensive_ener_virial: true,
             disp_freq: 100,
+            precision: Precision::F32,
         }
     }
 }
@@ -205,6 +210,48 @@ impl DeepPotConfig {
             rcut_smth: self.rcut_smth,
             sel: self.sel.clone(),
         }
+    }
+
+    /// The run's device at `precision`: f64 is the same backend configured for f64 (which must
+    /// happen before the process creates its first tensor on it). Either way the device's float
+    /// type is checked, so a model never trains in another precision than the one asked for.
+    pub(crate) fn device(&self, ctx: &RunContext) -> Result<Device> {
+        let name = match self.precision {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        };
+        let refuse = |why: String| {
+            Error::config(
+                "precision",
+                format!(
+                    "{name} (DeePMD-kit's model.descriptor.precision / model.fitting_net.precision): {why}"
+                ),
+            )
+        };
+        let device = match self.precision {
+            Precision::F32 => ctx.device.clone(),
+            Precision::F64 if !ctx.backend.supports(Precision::F64) => {
+                return Err(refuse(format!(
+                    "the `{}` backend has no float64; train on flex (--device flex) or ask for float32",
+                    ctx.backend
+                )));
+            }
+            Precision::F64 => ctx
+                .device_with(Precision::F64)
+                .map_err(|e| refuse(e.to_string()))?,
+        };
+        let want = match self.precision {
+            Precision::F32 => FloatDType::F32,
+            Precision::F64 => FloatDType::F64,
+        };
+        let has = device.settings().float_dtype;
+        ensure(has == want, "precision", || {
+            format!(
+                "{name} was asked for but this process already computes in {has:?} on the `{}` device (its float type is fixed by the first tensor); run it in a process of its own",
+                ctx.backend
+            )
+        })?;
+        Ok(device)
     }
 
     pub(crate) fn lr(&self, step: usize) -> f64 {

@@ -24,6 +24,7 @@
 //! | `training.training_data.systems` | `training_data` | required |
 //! | `training.training_data.batch_size` | `batch_size` | `"auto"` |
 //! | `training.validation_data.systems` | `validation_data` | none |
+//! | `model.descriptor.precision`, `model.fitting_net.precision` (must agree) | `precision`: `"float32"` -> `f32`, `"float64"` and `"default"` -> `f64` | `"default"` (float64) |
 //!
 //! `systems` is a list of paths or one path; a single directory without `type.raw` is searched
 //! recursively for systems, as DeePMD-kit does. ai4s reads DeePMD directories (npy sets or raw
@@ -46,8 +47,7 @@
 //! command line's `--seed`, not the file's `seed` keys.
 //!
 //! # Ignored (no effect on what ai4s trains)
-//! Keys starting with `_` (comments); `seed` everywhere; `precision` of the descriptor and the
-//! fitting net (ai4s's precision is the device's); `fitting_net.rcond`;
+//! Keys starting with `_` (comments); `seed` everywhere; `fitting_net.rcond`;
 //! `model.data_stat_nbatch`, `data_stat_protect`, `data_bias_nsample`, `srtab_add_bias`,
 //! `model_branch_alias`, `info`, `finetune_head`, `bridging_r_inner`, `bridging_r_outer`
 //! (ai4s takes the statistics and the energy bias from all training frames);
@@ -77,6 +77,9 @@
 //!   `relative_f`, `enable_atom_ener_coeff`, `use_huber`, `f_use_norm`,
 //!   `loss_func` other than `mse`). `intensive_ener_virial` is translated (default false, as in
 //!   DeePMD-kit: energy and virial terms scaled by 1/N).
+//! - `precision` `"float16"` or `"bfloat16"`, or different in the descriptor and the fitting net
+//!   (ai4s trains the whole model in float32 or float64); float64 on a backend without it (wgpu)
+//!   is refused when the run starts, naming `precision`.
 //! - `learning_rate.smooth` true, warm-up (`warmup_steps`, `warmup_ratio`).
 //! - `training.numb_epoch`, `model_prob` / `data_dict` (multi-task), `enable_ema`,
 //!   `change_bias_after_training`, `gradient_max_norm`, `acc_freq` other than 1,
@@ -86,6 +89,7 @@
 //!   `rglob_patterns`, non-zero `min_pair_dist`, HDF5 systems, paths containing a comma.
 //! - Any other key (a typo would otherwise be silently dropped).
 
+mod precision;
 mod section;
 mod systems;
 #[cfg(test)]
@@ -225,7 +229,10 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         ("data_dict", "multi-task training is not supported"),
         ("num_epoch_dict", "multi-task training is not supported"),
         ("gradient_max_norm", "ai4s does not clip gradients"),
-        ("mixed_precision", "ai4s trains in the device's precision"),
+        (
+            "mixed_precision",
+            "ai4s trains in one precision (model.descriptor.precision)",
+        ),
     ] {
         training.refuse_present(k, why)?;
     }
@@ -361,8 +368,9 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
             "exclude_types",
             "env_protection",
             "set_davg_zero",
+            "precision",
         ],
-        &["seed", "precision"],
+        &["seed"],
     )?;
     let dtype = desc.str(&["type"], "se_e2_a")?;
     if dtype != "se_e2_a" && dtype != "se_a" {
@@ -461,8 +469,9 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
             "layer_name",
             "default_fparam",
             "use_aparam_as_mask",
+            "precision",
         ],
-        &["seed", "precision", "rcond"],
+        &["seed", "rcond"],
     )?;
     let ftype = fit.str(&["type"], "ener")?;
     if ftype != "ener" {
@@ -501,6 +510,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
     )?;
     let fitting_neuron = fit.usize_list(&["neuron", "n_neuron"], &[120, 120, 120])?;
     let resnet_dt = fit.bool(&["resnet_dt"], true)?;
+    let precision = precision::model_precision(&desc, &fit)?;
 
     // --- type map: the model's order; every training system's elements must be in it ---
     if let Some(tm) = &type_map {
@@ -742,5 +752,6 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         "intensive_ener_virial".into(),
         toml::Value::Boolean(intensive),
     );
+    out.insert("precision".into(), precision::toml_value(precision));
     Ok(out)
 }

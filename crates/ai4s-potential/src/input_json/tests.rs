@@ -216,6 +216,66 @@ fn deepmd_water_example_translates() {
         ],
         [0.02, 1.0, 1000.0, 1.0, 0.0, 0.0]
     );
+    // No `precision`: DeePMD-kit's "default", float64.
+    assert_eq!(cfg.precision, ai4s_core::Precision::F64);
+}
+
+#[test]
+fn precision_is_translated_and_what_ai4s_cannot_train_in_is_refused() {
+    use ai4s_core::Precision;
+    let d = water_tree(&["O", "H"]);
+    let with = |desc: Option<&str>, fit: Option<&str>| {
+        let mut v = parse(WATER_TORCH);
+        if let Some(p) = desc {
+            v["model"]["descriptor"]["precision"] = Value::from(p);
+        }
+        if let Some(p) = fit {
+            v["model"]["fitting_net"]["precision"] = Value::from(p);
+        }
+        translate(d.path(), v)
+    };
+    for (desc, fit, want) in [
+        (Some("float32"), Some("float32"), Precision::F32),
+        (Some("float64"), Some("float64"), Precision::F64),
+        (Some("default"), None, Precision::F64),
+        (None, Some("float64"), Precision::F64),
+    ] {
+        let cfg = config(with(desc, fit).expect("translates"));
+        assert_eq!(cfg.precision, want, "{desc:?} / {fit:?}");
+    }
+    for (desc, fit, key, words) in [
+        (
+            Some("float16"),
+            Some("float16"),
+            "model.descriptor.precision",
+            "float32 or float64",
+        ),
+        (
+            None,
+            Some("bfloat16"),
+            "model.fitting_net.precision",
+            "float32 or float64",
+        ),
+        (
+            Some("double"),
+            None,
+            "model.descriptor.precision",
+            "\"double\"",
+        ),
+        (
+            Some("float32"),
+            None,
+            "model.fitting_net.precision",
+            "one precision",
+        ),
+    ] {
+        let e = err_text(with(desc, fit));
+        assert!(e.contains(&format!("`{key}`")) && e.contains(words), "{e}");
+    }
+    let mut v = parse(WATER_TORCH);
+    v["model"]["descriptor"]["precision"] = Value::from(64);
+    let e = err_text(translate(d.path(), v));
+    assert!(e.contains("`model.descriptor.precision`"), "{e}");
 }
 
 #[test]
@@ -399,7 +459,6 @@ fn keys_ai4s_cannot_honour_are_refused_with_their_path() {
     let mut v = parse(WATER_TORCH);
     v["training"]["save_ckpt"] = Value::from("model.ckpt");
     v["training"]["numb_test"] = Value::from(10);
-    v["model"]["descriptor"]["precision"] = Value::from("float32");
     v["model"]["fitting_net"]["rcond"] = Value::from(1e-3);
     v["optimizer"] = serde_json::json!({"type": "Adam", "adam_beta1": 0.9});
     v["loss"]["start_pref_ae"] = Value::from(0);
