@@ -7,6 +7,8 @@
 //! `bench.json` and `bench.csv` in the output directory; `bench/compare/compare.py` reads
 //! `bench.json` next to the peers' numbers and prints the ratios.
 
+pub mod scaling;
+
 use ai4s::core::burn::optim::AdamConfig;
 use ai4s::core::burn::tensor::{Distribution, Tensor};
 use ai4s::core::device::{Backend, Precision, make_device};

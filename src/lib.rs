@@ -69,6 +69,8 @@ pub fn registry() -> Vec<Box<dyn DynTask>> {
         Box::new(ai4s_potential::HighEntropy),
         Box::new(ai4s_potential::StructureSearch),
         Box::new(ai4s_science::EnhancedSampling),
+        // astronomy
+        Box::new(ai4s_science::Deblur),
     ]
 }
 

@@ -4,6 +4,7 @@ mod bench;
 
 use ai4s::core::burn::tensor::Device;
 use ai4s::core::{Backend, Error, Precision, Result, RunOptions};
+use ai4s::potential::md_run;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,10 @@ enum Command {
         /// Output directory for bench.json and bench.csv.
         #[arg(long, default_value = "runs/bench")]
         out: PathBuf,
+        /// Measure nothing: draw the time-vs-rows figures of a scaling table (written by
+        /// `bench/compare/sklearn_cluster.py scaling`) into --out and print their slopes.
+        #[arg(long, value_name = "CSV")]
+        plot_scaling: Option<PathBuf>,
     },
     /// Run every task in quick mode and write an HTML report of the map.
     Map {
@@ -120,7 +125,8 @@ enum Command {
 enum PotentialCommand {
     /// Evaluate a trained Deep Potential on data, like `dp test`.
     Test {
-        /// The `model.bpk` written by `ai4s run deep-potential` (with `model.toml` beside it).
+        /// The `model.bpk` written by `ai4s run deep-potential` (with `model.toml` beside it),
+        /// a DeePMD-kit model document, or a compressed model (`ai4s potential compress`).
         #[arg(long)]
         model: PathBuf,
         /// DeePMD system directories or extended XYZ files, comma-separated.
@@ -146,6 +152,90 @@ enum PotentialCommand {
         #[arg(long)]
         out: PathBuf,
         // Device: the conversion copies weights exactly, so it runs in f64 (flex, ndarray, cuda).
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compress a trained model for fast molecular dynamics, like `dp compress`: every
+    /// embedding net becomes a table of fifth-order polynomials, evaluated natively in f64.
+    Compress {
+        /// The `model.bpk` written by `ai4s run deep-potential` (with `model.toml` beside it),
+        /// or a DeePMD-kit model document.
+        #[arg(long)]
+        model: PathBuf,
+        /// Output file (e.g. `model.dpz`), for `ai4s potential test` and molecular dynamics.
+        #[arg(long)]
+        out: PathBuf,
+        /// Table step in the normalised s (DeePMD-kit's default).
+        #[arg(long, default_value_t = 0.01)]
+        stride: f64,
+        /// A second table region, of step 10 x stride, reaches EXTRAPOLATE x the upper bound.
+        #[arg(long, default_value_t = 5.0)]
+        extrapolate: f64,
+        /// Systems (comma-separated DeePMD directories or extended XYZ, e.g. the training
+        /// data) whose closest pair sets the table's upper bound; the compressed model is also
+        /// checked against the exact one on them.
+        #[arg(long)]
+        data: Option<String>,
+        /// The closest neighbour distance (A) that sets the table's upper bound, instead of
+        /// --data.
+        #[arg(long)]
+        min_nbor_dist: Option<f64>,
+        // Device: the weights are read in f64 (flex, ndarray, cuda).
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run molecular dynamics with a trained model on a structure (extended XYZ, DeePMD system
+    /// directory or LAMMPS data file): NVE, Langevin or Nose-Hoover chain NVT; writes
+    /// thermo.csv, trajectory.xyz and md.json.
+    Md {
+        /// The model: `model.bpk` of `ai4s run deep-potential` or a DeePMD-kit document.
+        #[arg(long)]
+        model: PathBuf,
+        /// The starting structure: `.xyz`/`.extxyz`, a DeePMD system directory, or a LAMMPS
+        /// data file (`atom_style atomic`).
+        #[arg(long)]
+        structure: PathBuf,
+        /// Frame of a multi-frame XYZ file or DeePMD system (0-based).
+        #[arg(long, default_value_t = 0)]
+        frame: usize,
+        /// Element names of the LAMMPS atom types (type 1 first), or of a DeePMD system
+        /// without type_map.raw, comma-separated (e.g. Si,O).
+        #[arg(long, value_delimiter = ',')]
+        type_map: Vec<String>,
+        /// Mass of an element in amu (repeatable), e.g. `--mass H=2.014` for deuterium;
+        /// default: the file's Masses, else the standard atomic weight.
+        #[arg(long = "mass", value_name = "EL=AMU", value_parser = md_run::parse_mass_override)]
+        masses: Vec<(String, f64)>,
+        /// Ensemble: nve, langevin or nhc (Nose-Hoover chain).
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().ensemble)]
+        ensemble: md_run::EnsembleKind,
+        /// Temperature (K) of the starting velocities and the thermostat.
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().temperature)]
+        temperature: f64,
+        /// Time step (fs).
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().timestep)]
+        timestep: f64,
+        /// Steps to run.
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().steps)]
+        steps: usize,
+        /// Thermostat time constant (fs): Nose-Hoover tau, Langevin damping time.
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().tau)]
+        tau: f64,
+        /// Steps between thermo rows.
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().thermo_every)]
+        thermo_every: usize,
+        /// Steps between trajectory frames (0: none).
+        #[arg(long, default_value_t = md_run::MdRunOptions::default().dump_every)]
+        dump_every: usize,
+        /// Verlet-list skin (A).
+        #[arg(long, default_value_t = 1.0)]
+        skin: f64,
+        /// Evaluate the model in float64 instead of float32.
+        #[arg(long)]
+        f64: bool,
+        /// Output directory (default runs/md/<date>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -294,7 +384,12 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             repeat,
             quick,
             out,
+            plot_scaling,
         } => {
+            if let Some(csv) = plot_scaling {
+                bench::scaling::plot(&csv, &out)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             ai4s::core::error::ensure(repeat >= 1, "repeat", || "must be at least 1".into())?;
             let list: Vec<Backend> = if backends.is_empty() {
                 Backend::compiled()
@@ -389,6 +484,104 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let (_, device) = device_for(&common, Precision::F64)?;
             let (m, meta) = ai4s::potential::model_file::load_model(&model, &device)?;
             ai4s::potential::dpmodel::export_file(&m, &meta, &out)?;
+            println!("wrote {}", out.display());
+        }
+        Command::Potential {
+            action:
+                PotentialCommand::Compress {
+                    model,
+                    out,
+                    stride,
+                    extrapolate,
+                    data,
+                    min_nbor_dist,
+                    common,
+                },
+        } => {
+            let (_, device) = device_for(&common, Precision::F64)?;
+            let opts = ai4s::potential::compress::CompressOptions {
+                stride,
+                extrapolate,
+                data,
+                min_nbor_dist,
+            };
+            let s = ai4s::potential::compress::compress_file(&model, &out, &opts, &device)?;
+            let g = s.grid;
+            println!(
+                "closest pair {:.4} A; {} table(s) of s~ over [{}, {}) step {} and [{}, {}) step {}: {} intervals each",
+                s.min_nbor_dist,
+                s.tables,
+                g.lower,
+                g.upper,
+                g.stride0,
+                g.upper,
+                g.max,
+                g.stride1,
+                g.intervals()
+            );
+            if let Some(d) = s.deviation {
+                println!(
+                    "compressed vs exact on {} frames: max |dE|/atom {:.3e} eV, max |dF| {:.3e} eV/A (max |F| {:.3}), max |dW|/atom {:.3e} eV",
+                    d.frames, d.energy_per_atom, d.force, d.force_scale, d.virial_per_atom
+                );
+            }
+            println!("wrote {} ({} bytes)", out.display(), s.bytes);
+        }
+        Command::Potential {
+            action:
+                PotentialCommand::Md {
+                    model,
+                    structure,
+                    frame,
+                    type_map,
+                    masses,
+                    ensemble,
+                    temperature,
+                    timestep,
+                    steps,
+                    tau,
+                    thermo_every,
+                    dump_every,
+                    skin,
+                    f64,
+                    out,
+                    common,
+                },
+        } => {
+            let opts = md_run::MdRunOptions {
+                ensemble,
+                temperature,
+                timestep,
+                steps,
+                tau,
+                seed: common.seed.unwrap_or(42),
+                thermo_every,
+                dump_every,
+                ..md_run::MdRunOptions::default()
+            };
+            opts.validate()?;
+            let inputs = md_run::MdInputs {
+                model,
+                structure,
+                frame,
+                type_map,
+                masses,
+                skin,
+            };
+            let precision = if f64 { Precision::F64 } else { Precision::F32 };
+            let (_, device) = device_for(&common, precision)?;
+            let out = out.unwrap_or_else(md_run::default_out_dir);
+            let progress = ai4s::core::progress::ProgressMode::detect(common.quiet);
+            let s = md_run::run_files(&inputs, &opts, &device, &out, progress)?;
+            println!(
+                "{} atoms, {} steps in {:.2} s: {:.0} atom-steps/s; mean temperature {:.1} K; conserved-energy drift {:.3e} meV/atom/ps",
+                s.atoms,
+                s.steps,
+                s.wall_seconds,
+                s.atom_steps_per_second,
+                s.mean_temperature,
+                s.conserved_drift
+            );
             println!("wrote {}", out.display());
         }
         Command::Potential {

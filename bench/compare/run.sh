@@ -22,7 +22,7 @@ echo "== peers"
 : > "$out/peers.jsonl"
 "$venv/bin/python" bench/compare/torch_mlp.py "$repeat" 200 2 | tee -a "$out/peers.jsonl"
 "$venv/bin/python" bench/compare/gym_cartpole.py "$repeat" | tee -a "$out/peers.jsonl"
-echo "== k-means 100k x 16 (ai4s vs scikit-learn)"
+echo "== clustering: k-means 100k x 16, DBSCAN 100k x 2 and 20k x 16 (ai4s vs scikit-learn)"
 "$venv/bin/python" bench/compare/sklearn_cluster.py speed --ai4s target/release/ai4s
 echo "== diagnosis on the same folds (ai4s vs scikit-learn)"
 ./target/release/ai4s run diagnosis --quiet --out "$out/diagnosis"

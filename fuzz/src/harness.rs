@@ -294,6 +294,7 @@ fn check_config(name: &str, table: toml::Table) {
         "high-entropy" => p::high_entropy::HighEntropyConfig,
         "structure-search" => p::structure_search::StructureSearchConfig,
         "enhanced-sampling" => s::sampling::SamplingConfig,
+        "deblur" => s::deblur::DeblurConfig,
     }
 }
 

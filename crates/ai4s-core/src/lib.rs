@@ -35,8 +35,8 @@ pub mod run;
 pub mod selftest;
 pub mod special;
 pub mod task;
-pub mod testkit;
 pub mod tensor;
+pub mod testkit;
 pub mod train;
 
 pub use burn;

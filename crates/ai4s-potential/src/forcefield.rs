@@ -49,13 +49,86 @@ impl ForceField for Box<dyn Labeller> {
 }
 
 /// A neighbour list built with `rcut + skin`, valid while no atom moved more than `skin / 2`.
-struct VerletList {
+pub(crate) struct VerletList {
     /// Positions at the build.
     origin: Vec<V3>,
     /// Cell at the build.
     cell: Cell,
     /// Per atom: neighbour index and the lattice vector added to `r_j - r_i`.
     pairs: Vec<Vec<(usize, V3)>>,
+}
+
+impl VerletList {
+    /// Keeps `list` valid for `pos` in `cell` (rebuilding it with the cutoff `rcut + skin`
+    /// when missing, stale or for another cell) and returns the neighbours within `rcut`, and
+    /// whether it was rebuilt.
+    pub(crate) fn refresh(
+        list: &mut Option<VerletList>,
+        pos: &[V3],
+        cell: &Cell,
+        rcut: f64,
+        skin: f64,
+    ) -> Result<(Vec<Vec<Neighbour>>, bool)> {
+        let rebuild = match list.as_ref() {
+            None => true,
+            Some(l) => l.stale(pos, cell, skin),
+        };
+        if rebuild {
+            let nl = neighbours(pos, cell, rcut + skin)?;
+            let pairs = nl
+                .iter()
+                .enumerate()
+                .map(|(i, list)| {
+                    list.iter()
+                        .map(|n| {
+                            (
+                                n.j,
+                                std::array::from_fn(|a| n.r[a] - (pos[n.j][a] - pos[i][a])),
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+            *list = Some(VerletList {
+                origin: pos.to_vec(),
+                cell: *cell,
+                pairs,
+            });
+        }
+        let list = list
+            .as_ref()
+            .ok_or_else(|| Error::Runtime("neighbour list missing after a rebuild".into()))?;
+        Ok((list.within(pos, rcut), rebuild))
+    }
+
+    fn stale(&self, pos: &[V3], cell: &Cell, skin: f64) -> bool {
+        if self.cell != *cell || self.origin.len() != pos.len() {
+            return true;
+        }
+        let limit = 0.25 * skin * skin;
+        pos.iter().zip(&self.origin).any(|(r, o)| {
+            let d: V3 = std::array::from_fn(|a| r[a] - o[a]);
+            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > limit
+        })
+    }
+
+    /// The neighbours of `pos` within `rcut` among the listed pairs.
+    fn within(&self, pos: &[V3], rcut: f64) -> Vec<Vec<Neighbour>> {
+        let rc2 = rcut * rcut;
+        let mut out = Vec::with_capacity(pos.len());
+        for (i, pairs) in self.pairs.iter().enumerate() {
+            let mut mine = Vec::new();
+            for &(j, shift) in pairs {
+                let r: V3 = std::array::from_fn(|a| pos[j][a] - pos[i][a] + shift[a]);
+                let d2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
+                if d2 < rc2 {
+                    mine.push(Neighbour { j, r, d: d2.sqrt() });
+                }
+            }
+            out.push(mine);
+        }
+        out
+    }
 }
 
 /// A trained Deep Potential as a force field.
@@ -150,63 +223,12 @@ impl DeepPotForceField {
         self.rebuilds
     }
 
-    fn needs_rebuild(&self, pos: &[V3], cell: &Cell) -> bool {
-        let Some(list) = &self.list else {
-            return true;
-        };
-        if list.cell != *cell || list.origin.len() != pos.len() {
-            return true;
-        }
-        let limit = 0.25 * self.skin * self.skin;
-        pos.iter().zip(&list.origin).any(|(r, o)| {
-            let d: V3 = std::array::from_fn(|a| r[a] - o[a]);
-            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > limit
-        })
-    }
-
     /// The neighbour list of `pos` within `rcut`, from the Verlet list (rebuilt if needed).
     fn neighbour_list(&mut self, pos: &[V3], cell: &Cell) -> Result<Vec<Vec<Neighbour>>> {
-        if self.needs_rebuild(pos, cell) {
-            let nl = neighbours(pos, cell, self.meta.env.rcut + self.skin)?;
-            let pairs = nl
-                .iter()
-                .enumerate()
-                .map(|(i, list)| {
-                    list.iter()
-                        .map(|n| {
-                            (
-                                n.j,
-                                std::array::from_fn(|a| n.r[a] - (pos[n.j][a] - pos[i][a])),
-                            )
-                        })
-                        .collect()
-                })
-                .collect();
-            self.list = Some(VerletList {
-                origin: pos.to_vec(),
-                cell: *cell,
-                pairs,
-            });
-            self.rebuilds += 1;
-        }
-        let list = self
-            .list
-            .as_ref()
-            .ok_or_else(|| Error::Runtime("neighbour list missing after a rebuild".into()))?;
-        let rc2 = self.meta.env.rcut * self.meta.env.rcut;
-        let mut out = Vec::with_capacity(pos.len());
-        for (i, pairs) in list.pairs.iter().enumerate() {
-            let mut mine = Vec::new();
-            for &(j, shift) in pairs {
-                let r: V3 = std::array::from_fn(|a| pos[j][a] - pos[i][a] + shift[a]);
-                let d2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
-                if d2 < rc2 {
-                    mine.push(Neighbour { j, r, d: d2.sqrt() });
-                }
-            }
-            out.push(mine);
-        }
-        Ok(out)
+        let (nl, rebuilt) =
+            VerletList::refresh(&mut self.list, pos, cell, self.meta.env.rcut, self.skin)?;
+        self.rebuilds += usize::from(rebuilt);
+        Ok(nl)
     }
 
     /// The normalised environment of a configuration (what one model call consumes).
@@ -268,4 +290,32 @@ impl ForceField for DeepPotForceField {
             virial: std::array::from_fn(|a| std::array::from_fn(|b| virial[3 * a + b])),
         })
     }
+}
+
+/// Loads the saved model at `path` as a force field for atoms named `species` (one element
+/// name per atom, matched to the model's type map by name); `skin` (A) is the Verlet-list
+/// margin. The one entry point for every saved model format: ai4s weights (`model.bpk` with
+/// `model.toml` beside it), DeePMD-kit model documents (`.yaml`, `.json`) and compressed models
+/// (`ai4s potential compress`, evaluated natively in f64 whatever the device).
+pub fn load_force_field(
+    path: &Path,
+    species: &[&str],
+    device: &Device,
+    skin: f64,
+) -> Result<Box<dyn ForceField>> {
+    if !path.exists() {
+        return Err(Error::data(
+            path,
+            None,
+            "no such model file; expected the `model.bpk` of `ai4s run deep-potential` (with `model.toml` beside it), a DeePMD-kit model document (.yaml, .json) or a compressed model (`ai4s potential compress`)",
+        ));
+    }
+    if crate::compress::is_compressed_file(path) {
+        return Ok(Box::new(crate::compress::CompressedForceField::load(
+            path, species, skin,
+        )?));
+    }
+    Ok(Box::new(DeepPotForceField::load(
+        path, species, device, skin,
+    )?))
 }

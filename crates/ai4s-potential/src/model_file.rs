@@ -24,6 +24,13 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(DeepPot, ModelMeta)> 
     if is_deepmd_document(path) {
         return crate::dpmodel::import_file(path, device);
     }
+    if crate::compress::is_compressed_file(path) {
+        return Err(Error::data(
+            path,
+            None,
+            "a compressed model (from `ai4s potential compress`) has no burn weights; give the model it was compressed from",
+        ));
+    }
     let meta_path = path.with_extension("toml");
     let text = ai4s_core::io::read_to_string(&meta_path)?;
     let meta: ModelMeta = toml::from_str(&text).map_err(|e| {
@@ -63,12 +70,17 @@ pub fn test_model(
         .collect())
 }
 
-/// Evaluates a saved model (ai4s weights or a DeePMD-kit document) on systems.
+/// Evaluates a saved model (ai4s weights, a DeePMD-kit document or a compressed model) on
+/// systems.
 pub fn predict_model(
     model_path: &Path,
     data: &str,
     device: &Device,
 ) -> Result<Vec<SystemPrediction>> {
+    if crate::compress::is_compressed_file(model_path) {
+        // Evaluated natively in f64, whatever the device.
+        return crate::compress::predict_file(model_path, data);
+    }
     let (model, meta) = load_model(model_path, device)?;
     let mut out = Vec::new();
     for (s, p) in read_for_model(data, &meta.type_map)?.1 {

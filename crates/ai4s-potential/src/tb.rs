@@ -16,8 +16,8 @@ use crate::labeller::{Labeller, Labels, quintic_switch};
 use ai4s_core::{Error, Result};
 use nalgebra::{DMatrix, SymmetricEigen};
 
-const ES: f64 = -5.25;
-const EP: f64 = 1.20;
+pub(crate) const ES: f64 = -5.25;
+pub(crate) const EP: f64 = 1.20;
 const R0: f64 = 2.360352;
 /// (h0, nc, rc) for ss-sigma, sp-sigma, pp-sigma, pp-pi.
 const BONDS: [(f64, f64, f64); 4] = [
@@ -29,10 +29,10 @@ const BONDS: [(f64, f64, f64); 4] = [
 const REP_M: f64 = 6.8755;
 const REP_MC: f64 = 13.017;
 const REP_DC: f64 = 3.66995;
-const REP_C: [f64; 4] = [2.1604385, -0.1384393, 5.8398423e-3, -8.0263577e-5];
+pub(crate) const REP_C: [f64; 4] = [2.1604385, -0.1384393, 5.8398423e-3, -8.0263577e-5];
 const CUT_ON: f64 = 3.260176;
-const CUT_OFF: f64 = 4.16;
-const SHIFT_PER_ATOM: f64 = 8.7393204;
+pub(crate) const CUT_OFF: f64 = 4.16;
+pub(crate) const SHIFT_PER_ATOM: f64 = 8.7393204;
 
 /// Kwon tight-binding silicon.
 #[derive(Clone, Debug)]
@@ -63,7 +63,7 @@ fn bond(k: usize, r: f64) -> (f64, f64) {
 }
 
 /// Repulsive pair density `phi(r)` and its derivative.
-fn density(r: f64) -> (f64, f64) {
+pub(crate) fn density(r: f64) -> (f64, f64) {
     let p = (R0 / r).powf(REP_M)
         * (REP_M * (-(r / REP_DC).powf(REP_MC) + (R0 / REP_DC).powf(REP_MC))).exp();
     let dp = p * (-REP_M / r - REP_M * REP_MC * (r / REP_DC).powf(REP_MC - 1.0) / REP_DC);
@@ -72,7 +72,7 @@ fn density(r: f64) -> (f64, f64) {
 }
 
 /// Slater-Koster block `E_ab(r)` (orbitals s, x, y, z) and its gradient `dE_ab/dr_g`.
-fn sk_block(r: V3, d: f64) -> ([[f64; 4]; 4], [[V3; 4]; 4]) {
+pub(crate) fn sk_block(r: V3, d: f64) -> ([[f64; 4]; 4], [[V3; 4]; 4]) {
     let l = [r[0] / d, r[1] / d, r[2] / d];
     let v: [(f64, f64); 4] = std::array::from_fn(|k| bond(k, d));
     let (ss, sp, pps, ppp) = (v[0], v[1], v[2], v[3]);

@@ -19,11 +19,14 @@
 //!   (hls4ml-style) against box cuts at 1 % background acceptance, with ns latency.
 //! - [`weather`]: weather — forecasting a forced 2-D barotropic flow with a CNN (circular
 //!   padding, rollout training) against persistence and a coarse-grid numerical model.
+//! - [`deblur`]: astronomy — restoring blurred, noisy galaxy images, a flux-conserving U-Net
+//!   on a Wiener deconvolution vs Wiener filtering and Richardson-Lucy.
 
 pub mod alloy;
 pub mod automata;
 pub mod battery;
 pub mod bayesopt;
+pub mod deblur;
 pub mod isotope;
 pub mod lensing;
 pub mod lorenz;
@@ -38,6 +41,7 @@ pub use alloy::AlloySearch;
 pub use automata::CellularAutomata;
 pub use battery::Battery;
 pub use bayesopt::BayesOpt;
+pub use deblur::Deblur;
 pub use isotope::IsotopeDiffusion;
 pub use lensing::Lensing;
 pub use lorenz::LorenzForecast;

@@ -177,6 +177,7 @@ fn enhanced_sampling_bad_configs_are_refused_naming_the_field() {
             ("start=[5.0, 5.0]", "start", "inside the window"),
             ("dt=0.02", "dt", "too long for the restraint"),
             ("trust=[5.0, 1.0]", "trust", "e0 < e1"),
+            ("coverage_distance=0", "coverage_distance", "(0, 100]"),
             ("ensemble=1", "ensemble", "2..=64"),
             ("bias_factor=1.0", "bias_factor", "(1, 1000]"),
             ("model.activation=\"relu\"", "model.activation", "tanh"),

@@ -6,8 +6,9 @@
 //! from unlabelled spin snapshots.
 //!
 //! Classical methods and phase discovery:
-//! - [`kmeans`]: k-means (greedy k-means++, restarts, threaded Lloyd); [`gmm`]: Gaussian
-//!   mixtures by EM with BIC; [`pca`]: principal components; [`dbscan`]: density clustering.
+//! - [`kmeans`]: k-means (greedy k-means++, restarts, Lloyd with Hamerly's bounds on every
+//!   core); [`gmm`]: Gaussian mixtures by EM with BIC; [`pca`]: principal components;
+//!   [`dbscan`]: density clustering (grid or k-d tree, scikit-learn's labels).
 //! - [`toy`]: seeded blobs, moons,
 //!   circles, anisotropic blobs, eight Gaussians (scikit-learn's definitions).
 //! - Tasks `kmeans`, `dbscan` ([`cluster_tasks`]), `gmm` ([`gmm_task`]), `pca` ([`pca_task`]):
@@ -30,6 +31,8 @@ pub mod gmm;
 pub mod gmm_task;
 pub mod ising;
 pub mod kmeans;
+pub(crate) mod metric;
+pub(crate) mod parallel;
 pub mod pca;
 pub mod pca_task;
 pub mod toy;

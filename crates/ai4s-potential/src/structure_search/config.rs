@@ -1,6 +1,6 @@
 //! The structure-search task's configuration and its validation.
 
-use crate::structure_search::symmetry;
+use crate::structure_search::{eos, symmetry};
 use ai4s_core::error::ensure;
 use ai4s_core::{Result, TaskConfig};
 use serde::{Deserialize, Serialize};
@@ -48,12 +48,25 @@ pub struct StructureSearchConfig {
     pub fingerprint_bins: usize,
     /// Fingerprint smearing (A).
     pub fingerprint_sigma: f64,
-    /// Fingerprint distance below which two relaxed structures are the same.
+    /// Fingerprint distance below which two relaxed structures are the same (the 4H polytype
+    /// lies 0.0030 from cubic diamond on the default grid).
     pub duplicate_distance: f64,
     /// Energy window of the diamond match (meV/atom).
     pub energy_tolerance_mev: f64,
     /// Stop a search once it has found diamond (its best-energy curve is then flat).
     pub stop_when_found: bool,
+    /// Lowest distinct structures of the particle swarm (pooled over its searches) re-relaxed
+    /// and ranked on the tight-binding model.
+    pub rerank: usize,
+    /// Bloch-vector grid of the tight-binding model: as fine as a Gamma-point supercell at
+    /// least this wide (A) in every direction.
+    pub tb_kpoint_width: f64,
+    /// Volumes of the energy-volume curves, `[min, max]` times each relaxed volume.
+    pub eos_volumes: [f64; 2],
+    /// Points of each energy-volume curve.
+    pub eos_points: usize,
+    /// Volumes used by the Birch-Murnaghan fit, `[min, max]` times the relaxed volume.
+    pub eos_fit_range: [f64; 2],
 }
 
 impl Default for StructureSearchConfig {
@@ -81,9 +94,14 @@ impl Default for StructureSearchConfig {
             fingerprint_rmax: 6.0,
             fingerprint_bins: 120,
             fingerprint_sigma: 0.05,
-            duplicate_distance: 0.003,
+            duplicate_distance: 0.001,
             energy_tolerance_mev: 1.0,
             stop_when_found: true,
+            rerank: 6,
+            tb_kpoint_width: 20.0,
+            eos_volumes: [0.85, 1.2],
+            eos_points: 15,
+            eos_fit_range: [0.94, 1.06],
         }
     }
 }
@@ -94,6 +112,7 @@ impl TaskConfig for StructureSearchConfig {
             runs: 10,
             population: 12,
             generations: 30,
+            rerank: 3,
             ..Self::default()
         }
     }
@@ -188,7 +207,50 @@ impl TaskConfig for StructureSearchConfig {
         )?;
         positive(self.fingerprint_sigma, "fingerprint_sigma", 0.5)?;
         positive(self.duplicate_distance, "duplicate_distance", 0.5)?;
-        positive(self.energy_tolerance_mev, "energy_tolerance_mev", 100.0)
+        positive(self.energy_tolerance_mev, "energy_tolerance_mev", 100.0)?;
+        ensure((2..=50).contains(&self.rerank), "rerank", || {
+            format!("must be 2..=50 structures, got {}", self.rerank)
+        })?;
+        ensure(
+            self.tb_kpoint_width.is_finite() && (5.0..=60.0).contains(&self.tb_kpoint_width),
+            "tb_kpoint_width",
+            || format!("must lie in [5, 60] A, got {}", self.tb_kpoint_width),
+        )?;
+        let [lo, hi] = self.eos_volumes;
+        ensure(
+            (0.5..1.0).contains(&lo) && hi > 1.0 && hi <= 2.0,
+            "eos_volumes",
+            || {
+                format!(
+                    "must be [min, max] with 0.5 <= min < 1 < max <= 2, got {:?}",
+                    self.eos_volumes
+                )
+            },
+        )?;
+        ensure((5..=200).contains(&self.eos_points), "eos_points", || {
+            format!("must be 5..=200, got {}", self.eos_points)
+        })?;
+        let [flo, fhi] = self.eos_fit_range;
+        ensure(
+            flo.is_finite() && fhi.is_finite() && lo <= flo && flo < 1.0 && 1.0 < fhi && fhi <= hi,
+            "eos_fit_range",
+            || {
+                format!(
+                    "must be [min, max] around 1 inside eos_volumes {:?}, got {:?}",
+                    self.eos_volumes, self.eos_fit_range
+                )
+            },
+        )?;
+        let fitted = eos::volume_factors(self.eos_volumes, self.eos_points)
+            .into_iter()
+            .filter(|&f| eos::in_fit_range(f, 1.0, self.eos_fit_range))
+            .count();
+        ensure(fitted >= 5, "eos_points", || {
+            format!(
+                "{} points over eos_volumes {:?} leave {fitted} inside eos_fit_range {:?}; the Birch-Murnaghan fit needs 5: raise eos_points or widen eos_fit_range",
+                self.eos_points, self.eos_volumes, self.eos_fit_range
+            )
+        })
     }
 }
 

@@ -214,3 +214,38 @@ pub fn relax(
         }
     }
 }
+
+/// Relaxes the atomic positions of `start` at fixed cell by FIRE until every force is below
+/// `fmax` (eV/A) or `max_steps` steps are spent; the structure and its energy per atom (eV).
+pub fn relax_positions(
+    labeller: &dyn Labeller,
+    start: &Structure,
+    fmax: f64,
+    max_steps: usize,
+) -> Result<(Structure, f64)> {
+    let cell = start.cell;
+    let mut x: Vec<f64> = start.pos.iter().flatten().copied().collect();
+    let worst = std::cell::Cell::new(f64::INFINITY);
+    let result = Fire::default().minimize(
+        &mut x,
+        |x, g| {
+            let pos: Vec<V3> = x.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+            let l = labeller.compute(&pos, &cell)?;
+            for (gi, f) in g.iter_mut().zip(l.forces.iter().flatten()) {
+                *gi = -f;
+            }
+            worst.set(
+                l.forces
+                    .iter()
+                    .flatten()
+                    .fold(0.0f64, |m, f| m.max(f.abs())),
+            );
+            Ok(l.energy)
+        },
+        |_| worst.get() < fmax,
+        max_steps,
+    )?;
+    let pos: Vec<V3> = x.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+    let n = pos.len() as f64;
+    Ok((Structure { cell, pos }, result.value / n))
+}

@@ -62,6 +62,8 @@ pub struct Trace {
     pub points: Vec<(f64, f64)>,
     /// Distinct relaxed structures (fingerprint distance above the duplicate threshold).
     pub distinct: usize,
+    /// The `rerank` lowest-enthalpy distinct structures, lowest first.
+    pub lowest: Vec<Found>,
     fingerprints: Vec<Vec<f64>>,
 }
 
@@ -161,6 +163,7 @@ impl<'a> Searcher<'a> {
                     trace.diamond = Some(f.clone());
                 }
                 let thr = self.cfg.duplicate_distance;
+                keep_lowest(&mut trace.lowest, f, thr, self.cfg.rerank.max(1));
                 if trace
                     .fingerprints
                     .iter()
@@ -345,6 +348,21 @@ impl<'a> Searcher<'a> {
         }
         None
     }
+}
+
+/// Books `f` in `lowest` (distinct by fingerprint, lowest enthalpy first, at most `keep`): a
+/// duplicate replaces its twin only when lower.
+fn keep_lowest(lowest: &mut Vec<Found>, f: &Found, duplicate: f64, keep: usize) {
+    match lowest
+        .iter()
+        .position(|g| distance(&g.fingerprint, &f.fingerprint) < duplicate)
+    {
+        Some(k) if f.relaxed.enthalpy < lowest[k].relaxed.enthalpy => lowest[k] = f.clone(),
+        Some(_) => return,
+        None => lowest.push(f.clone()),
+    }
+    lowest.sort_by(|a, b| a.relaxed.enthalpy.total_cmp(&b.relaxed.enthalpy));
+    lowest.truncate(keep);
 }
 
 /// Cartesian displacements (in `x`'s cell) that take each atom of `x` to its matched atom of

@@ -45,6 +45,10 @@ pub struct SamplingConfig {
     pub points_per_iteration: usize,
     /// Smallest distance between two restrained-MD centres.
     pub min_point_distance: f64,
+    /// Frames farther than this from every restrained-MD centre are candidates even where the
+    /// ensemble agrees: there the networks extrapolate, and members fitted to the same data
+    /// can agree on a wrong surface (a large value leaves only the ensemble's disagreement).
+    pub coverage_distance: f64,
     /// Restraint stiffness `kappa`, kT per length^2 (the estimate is the gradient of `F`
     /// smoothed over `sqrt(kT/kappa)`).
     pub kappa: f64,
@@ -99,6 +103,7 @@ impl Default for SamplingConfig {
             frame_stride: 10,
             points_per_iteration: 20,
             min_point_distance: 0.08,
+            coverage_distance: 0.25,
             kappa: 30_000.0,
             restrained_steps: 400,
             restrained_equilibration: 25,
@@ -210,6 +215,7 @@ impl TaskConfig for SamplingConfig {
             })?;
         }
         positive(self.min_point_distance, "min_point_distance", 1.0)?;
+        positive(self.coverage_distance, "coverage_distance", 100.0)?;
         positive(self.kappa, "kappa", 1e7)?;
         let [e0, e1] = self.trust;
         ensure(

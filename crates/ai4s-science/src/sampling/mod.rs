@@ -23,7 +23,10 @@
 //!    `-F_net` applied through RiD's switch `sigma(e)` (1 below `e0`, a cosine to 0 at `e1`):
 //!    where the networks agree the learned basins are flattened and the walkers leave them;
 //!    where they disagree the walker feels the bare surface. Frames with `e > e0` are
-//!    candidates (all frames in the first round, before any network exists).
+//!    candidates (all frames in the first round, before any network exists), and so are
+//!    frames farther than `coverage_distance` from every mean force measured so far: members
+//!    fitted to the same data can agree while they extrapolate (a basin entered under a
+//!    confidently wrong bias would otherwise never be measured).
 //! 2. Restrained MD at candidates at least `min_point_distance` apart: the walker moves under
 //!    `U + kappa/2 |s - s_i|^2`, and `grad F(s_i) ~ -kappa <s - s_i>` (exactly the gradient of
 //!    `F` smoothed by a Gaussian of width `sqrt(kT/kappa)`). Its noise per component is about
@@ -146,6 +149,14 @@ impl Task for EnhancedSampling {
                 .iter()
                 .rev()
                 .find(|c| c.0 <= rid_time + 1e-9)
+                .map_or(f64::NAN, |c| c.1),
+        );
+        // Metadynamics' error at the moment RiD first reached the target (its last
+        // evaluation at or before that time).
+        report.metric(
+            "metad_rmse_at_rid_target_time_kt",
+            rid_hit
+                .and_then(|t| metad.curve.iter().rev().find(|c| c.0 <= t + 1e-9))
                 .map_or(f64::NAN, |c| c.1),
         );
         report.metric("rid_time", rid_time);

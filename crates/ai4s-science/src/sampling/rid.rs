@@ -134,6 +134,7 @@ pub fn run_rid(
         // (a) Biased exploration: bias -F_net, so the force gains +grad F_net, gated.
         let mut candidates = Vec::new();
         let (mut frames, mut trusted) = (0usize, 0usize);
+        let cover2 = cfg.coverage_distance * cfg.coverage_distance;
         for w in &mut walkers {
             let biased = |x: &[f64; 2]| biased_force(surface, host.as_ref(), cfg.trust, x);
             // The stored force belongs to the previous round's bias.
@@ -145,12 +146,16 @@ pub fn run_rid(
                 basins.visit(surface, w.x, t);
                 if step % cfg.frame_stride == 0 {
                     frames += 1;
-                    let uncertain = match &host {
-                        Some(h) => h.predict(w.x).deviation > cfg.trust[0],
-                        None => true,
+                    let agreed = match &host {
+                        Some(h) => h.predict(w.x).deviation <= cfg.trust[0],
+                        None => false,
                     };
-                    trusted += usize::from(!uncertain);
-                    if uncertain && reference.grid.index(w.x).is_some() {
+                    trusted += usize::from(agreed);
+                    let uncovered = data
+                        .points
+                        .iter()
+                        .all(|p| (p[0] - w.x[0]).powi(2) + (p[1] - w.x[1]).powi(2) > cover2);
+                    if (!agreed || uncovered) && reference.grid.index(w.x).is_some() {
                         candidates.push(w.x);
                     }
                 }
