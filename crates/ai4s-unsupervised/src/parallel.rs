@@ -68,18 +68,30 @@ pub(crate) fn map_chunks_mut<S: Send, T: Send>(
     f: impl Fn(usize, &mut [S]) -> T + Sync,
 ) -> Vec<T> {
     let chunk = chunk.max(1);
-    let n_chunks = rows.len().div_ceil(chunk);
-    let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
-    let mut parts = on_threads(threads.min(n_chunks), || {
-        let mut out = Vec::new();
+    map_parts(rows.chunks_mut(chunk).collect(), threads, |c, r| {
+        f(c * chunk, r)
+    })
+}
+
+/// `f(index, part)` for every part (e.g. chunks of several arrays zipped together), on
+/// `threads` threads; results in order.
+pub(crate) fn map_parts<I: Send, T: Send>(
+    parts: Vec<I>,
+    threads: usize,
+    f: impl Fn(usize, I) -> T + Sync,
+) -> Vec<T> {
+    let n = parts.len();
+    let queue = Mutex::new(parts.into_iter().enumerate());
+    let mut out = on_threads(threads.min(n), || {
+        let mut done = Vec::new();
         // A poisoned lock means another worker panicked; its join re-raises the panic.
-        while let Some((c, r)) = queue.lock().ok().and_then(|mut q| q.next()) {
-            out.push((c, f(c * chunk, r)));
+        while let Some((c, p)) = queue.lock().ok().and_then(|mut q| q.next()) {
+            done.push((c, f(c, p)));
         }
-        out
+        done
     });
-    parts.sort_unstable_by_key(|p| p.0);
-    parts.into_iter().map(|p| p.1).collect()
+    out.sort_unstable_by_key(|p| p.0);
+    out.into_iter().map(|p| p.1).collect()
 }
 
 #[cfg(test)]

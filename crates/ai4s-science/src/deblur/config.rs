@@ -90,8 +90,8 @@ impl Default for DeblurConfig {
             channels: [12, 24, 48],
             train: TrainSettings {
                 epochs: 16,
-                batch_size: 32,
-                lr: 2e-3,
+                batch_size: 16,
+                lr: 3e-3,
                 schedule: Schedule::Cosine,
                 patience: 0,
                 ..Default::default()
