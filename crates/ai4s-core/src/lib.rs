@@ -8,7 +8,8 @@
 //! - [`data`]: CSV tables, splits, standardisation; [`datasets`]: labelled tables and the
 //!   shipped digits; [`metrics`]: logs, error measures, statistics, ROC/AUC, clustering scores.
 //! - Shared maths: [`linalg`] (Cholesky, ridge least squares, Gauss-Jordan), [`gp`] (Gaussian
-//!   process, expected improvement), [`fire`] (FIRE relaxation of any differentiable objective).
+//!   process, expected improvement), [`fire`] (FIRE relaxation of any differentiable objective),
+//!   [`fft`] (2-D FFT and circular convolution); [`parallel`]: per-item work on every core.
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
 //!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
@@ -18,6 +19,7 @@ pub mod data;
 pub mod datasets;
 pub mod device;
 pub mod error;
+pub mod fft;
 pub mod fire;
 pub mod free_energy;
 pub mod gp;
@@ -28,6 +30,7 @@ pub mod linalg;
 pub mod metrics;
 pub mod minimize;
 pub mod mlp;
+pub mod parallel;
 pub mod plot;
 pub mod progress;
 pub mod report;

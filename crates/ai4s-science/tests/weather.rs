@@ -9,8 +9,8 @@ use ai4s_core::testkit::check_refusals;
 use ai4s_core::{RunOptions, TaskConfig};
 use ai4s_science::WeatherField;
 use ai4s_science::weather::{
-    C64, Fft2, Forecaster, Model, Physics, Role, WeatherConfig, circular_pad, regrid, rms_of,
-    trajectory_seed,
+    Complex, Forecaster, Model, Physics, Role, Spectral, WeatherConfig, circular_pad, regrid,
+    rms_of, trajectory_seed,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -40,8 +40,8 @@ fn mean(v: &[f64]) -> f64 {
 
 #[test]
 fn weather_fft_round_trips_and_regridding_is_trigonometric_interpolation() {
-    let fft = Fft2::new(16).expect("16 is a power of two");
-    assert!(Fft2::new(12).is_none());
+    let fft = Spectral::new(16).expect("16 is a power of two");
+    assert!(Spectral::new(12).is_none());
     let f = mode(16, 3.0, -2.0, 1.5, 0.3);
     let c = fft.forward(&f);
     assert!(max_diff(&fft.inverse(&c), &f) < 1e-12);
@@ -52,7 +52,7 @@ fn weather_fft_round_trips_and_regridding_is_trigonometric_interpolation() {
     // A band-limited field moved to a finer grid is the same function sampled more densely,
     // and back again is unchanged.
     let fine = regrid(&c, 16, 32);
-    let fine_field = Fft2::new(32).expect("fft").inverse(&fine);
+    let fine_field = Spectral::new(32).expect("fft").inverse(&fine);
     assert!(max_diff(&fine_field, &mode(32, 3.0, -2.0, 1.5, 0.3)) < 1e-12);
     let back = regrid(&fine, 32, 16);
     assert!(
@@ -129,7 +129,7 @@ fn weather_pure_advection_conserves_mean_enstrophy_and_energy() {
     let model = Model::new(32, Physics::EULER).expect("model");
     let mut rng = StdRng::seed_from_u64(3);
     let mut w = model.random_field(4.0, 1.0, &mut rng);
-    w[0] = C64::new(0.4, 0.0); // a non-zero mean
+    w[0] = Complex::new(0.4, 0.0); // a non-zero mean
     let before = model.to_physical(&w);
     let (z0, e0) = (rms_of(&w), model.energy(&w));
     model.advance::<StdRng>(&mut w, 4.0, 200, None);
@@ -198,7 +198,7 @@ fn weather_forcing_injects_enstrophy_at_the_configured_rate() {
     let z: Vec<f64> = (0..runs)
         .map(|r| {
             let mut rng = StdRng::seed_from_u64(r);
-            let mut w = vec![C64::default(); 32 * 32];
+            let mut w = vec![Complex::default(); 32 * 32];
             model.advance(&mut w, t, 20, Some(&mut rng));
             rms_of(&w).powi(2) / 2.0
         })

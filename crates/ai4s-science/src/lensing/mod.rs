@@ -57,7 +57,6 @@ mod config;
 mod lens;
 mod modelfit;
 mod output;
-mod parallel;
 mod ringfinder;
 mod simulate;
 
@@ -70,10 +69,10 @@ pub use simulate::{Cutout, Instrument, Noise, Scene, observe, sample_scene, simu
 
 use ai4s_core::burn::module::Module;
 use ai4s_core::metrics::{auc, median, recall_at_fpr, rmse};
+use ai4s_core::parallel::par_map;
 use ai4s_core::train::fit;
 use ai4s_core::{Area, Goal, Report, Result, RunContext, Task};
 use cnn::{CnnObjective, Set, ThetaScale, predict};
-use parallel::par_map;
 
 /// Strong-lens finding: a CNN against lens-light subtraction and a ring filter.
 pub struct Lensing;

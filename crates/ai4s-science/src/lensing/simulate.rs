@@ -5,7 +5,7 @@
 
 use super::config::LensingConfig;
 use super::lens::{Grid, Lens, Sersic, Sie, convolve, gaussian_kernel};
-use super::parallel::par_map;
+use ai4s_core::parallel::par_map;
 use ai4s_core::progress::Progress;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

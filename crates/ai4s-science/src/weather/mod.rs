@@ -58,7 +58,7 @@ pub use forecast::{Forecasts, Scores, Start, acc, climatology, numerical, persis
 pub use model::{Model, Physics, rms_of};
 pub use network::{Forecaster, RolloutObjective, Trajectories, circular_pad, rollout};
 pub use simulate::{Role, simulate_set, trajectory, trajectory_seed};
-pub use spectral::{C64, Fft2, regrid};
+pub use spectral::{Complex, Spectral, regrid};
 
 use ai4s_core::burn::module::Module;
 use ai4s_core::train::fit;

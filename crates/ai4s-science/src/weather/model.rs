@@ -6,7 +6,7 @@
 //! `u = -psi_y`, `v = psi_x`, `F` white in time and confined to the ring
 //! `k_lo <= |k| <= k_hi`, injecting enstrophy `<omega^2>/2` at the rate `eta`.
 
-use super::spectral::{C64, Fft2, regrid};
+use super::spectral::{Complex, Spectral, regrid};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -42,7 +42,7 @@ impl Physics {
 /// The model on one grid.
 #[derive(Clone, Debug)]
 pub struct Model {
-    fft: Fft2,
+    fft: Spectral,
     physics: Physics,
     kx: Vec<f64>,
     ky: Vec<f64>,
@@ -55,7 +55,7 @@ pub struct Model {
 impl Model {
     /// The model on an `n x n` grid; `None` unless `n` is a power of two >= 4.
     pub fn new(n: usize, physics: Physics) -> Option<Self> {
-        let fft = Fft2::new(n)?;
+        let fft = Spectral::new(n)?;
         let idx = |i: usize| (i % n, i / n);
         let kx: Vec<f64> = (0..n * n).map(|i| fft.wavenumber(idx(i).0)).collect();
         let ky: Vec<f64> = (0..n * n).map(|i| fft.wavenumber(idx(i).1)).collect();
@@ -86,7 +86,7 @@ impl Model {
     }
 
     /// The transform of this grid.
-    pub fn fft(&self) -> &Fft2 {
+    pub fn fft(&self) -> &Spectral {
         &self.fft
     }
 
@@ -96,44 +96,44 @@ impl Model {
     }
 
     /// Coefficients of a physical field, dealiased.
-    pub fn to_spectral(&self, field: &[f64]) -> Vec<C64> {
+    pub fn to_spectral(&self, field: &[f64]) -> Vec<Complex> {
         let mut w = self.fft.forward(field);
         self.truncate(&mut w);
         w
     }
 
     /// The physical field of coefficients.
-    pub fn to_physical(&self, w: &[C64]) -> Vec<f64> {
+    pub fn to_physical(&self, w: &[Complex]) -> Vec<f64> {
         self.fft.inverse(w)
     }
 
-    fn truncate(&self, w: &mut [C64]) {
+    fn truncate(&self, w: &mut [Complex]) {
         w.iter_mut()
             .zip(&self.dealias)
             .filter(|(_, keep)| !**keep)
-            .for_each(|(z, _)| *z = C64::default());
+            .for_each(|(z, _)| *z = Complex::default());
     }
 
     /// Streamfunction coefficients `psi_k = -omega_k / |k|^2` (zero mean).
-    pub fn streamfunction(&self, w: &[C64]) -> Vec<C64> {
+    pub fn streamfunction(&self, w: &[Complex]) -> Vec<Complex> {
         w.iter()
             .zip(&self.k2)
             .map(|(z, &k2)| {
                 if k2 > 0.0 {
                     z.scale(-1.0 / k2)
                 } else {
-                    C64::default()
+                    Complex::default()
                 }
             })
             .collect()
     }
 
     /// `d omega_k / dt` without the stochastic forcing.
-    pub fn tendency(&self, w: &[C64]) -> Vec<C64> {
+    pub fn tendency(&self, w: &[Complex]) -> Vec<Complex> {
         let p = &self.physics;
         let psi = self.streamfunction(w);
-        let spec = |f: &dyn Fn(usize) -> C64| -> Vec<f64> {
-            let c: Vec<C64> = (0..w.len()).map(f).collect();
+        let spec = |f: &dyn Fn(usize) -> Complex| -> Vec<f64> {
+            let c: Vec<Complex> = (0..w.len()).map(f).collect();
             self.fft.inverse(&c)
         };
         let u = spec(&|i| psi[i].times_i(-self.ky[i]));
@@ -145,7 +145,7 @@ impl Model {
         (0..w.len())
             .map(|i| {
                 if !self.dealias[i] {
-                    return C64::default();
+                    return Complex::default();
                 }
                 let (kx, ky) = (self.kx[i], self.ky[i]);
                 let linear = w[i].times_i(-(p.wind[0] * kx + p.wind[1] * ky))
@@ -157,8 +157,8 @@ impl Model {
     }
 
     /// One deterministic RK4 step of length `dt`.
-    pub fn rk4(&self, w: &mut [C64], dt: f64) {
-        let axpy = |a: &[C64], k: &[C64], h: f64| -> Vec<C64> {
+    pub fn rk4(&self, w: &mut [Complex], dt: f64) {
+        let axpy = |a: &[Complex], k: &[Complex], h: f64| -> Vec<Complex> {
             a.iter().zip(k).map(|(a, k)| *a + k.scale(h)).collect()
         };
         let k1 = self.tendency(w);
@@ -172,7 +172,7 @@ impl Model {
 
     /// Adds one step of forcing: `sqrt(2 eta dt)` times a unit-variance Gaussian field
     /// band-passed to the forcing ring, so that `<omega^2>/2` grows by `eta dt` on average.
-    pub fn force<R: Rng>(&self, w: &mut [C64], dt: f64, rng: &mut R) {
+    pub fn force<R: Rng>(&self, w: &mut [Complex], dt: f64, rng: &mut R) {
         if self.physics.forcing_rate <= 0.0 || self.band_modes == 0 {
             return;
         }
@@ -190,7 +190,13 @@ impl Model {
     }
 
     /// Advances `time` in `steps` RK4 steps, forcing after each when `rng` is given.
-    pub fn advance<R: Rng>(&self, w: &mut [C64], time: f64, steps: usize, mut rng: Option<&mut R>) {
+    pub fn advance<R: Rng>(
+        &self,
+        w: &mut [Complex],
+        time: f64,
+        steps: usize,
+        mut rng: Option<&mut R>,
+    ) {
         let dt = time / steps.max(1) as f64;
         for _ in 0..steps.max(1) {
             self.rk4(w, dt);
@@ -202,7 +208,7 @@ impl Model {
 
     /// A random field with the spectrum `|k|^2 exp(-(|k| / k_peak)^2)` (before scaling), zero
     /// mean, dealiased, scaled to root-mean-square `rms`.
-    pub fn random_field<R: Rng>(&self, k_peak: f64, rms: f64, rng: &mut R) -> Vec<C64> {
+    pub fn random_field<R: Rng>(&self, k_peak: f64, rms: f64, rng: &mut R) -> Vec<Complex> {
         let n = self.n();
         let noise: Vec<f64> = (0..n * n).map(|_| rng.sample(StandardNormal)).collect();
         let mut w = self.fft.forward(&noise);
@@ -212,7 +218,7 @@ impl Model {
             *z = if keep && k > 0.0 {
                 z.scale(shape)
             } else {
-                C64::default()
+                Complex::default()
             };
         }
         let now = rms_of(&w);
@@ -223,14 +229,14 @@ impl Model {
     }
 
     /// Coefficients moved to the grid of `other` (truncated or zero-padded), dealiased there.
-    pub fn regrid_to(&self, w: &[C64], other: &Model) -> Vec<C64> {
+    pub fn regrid_to(&self, w: &[Complex], other: &Model) -> Vec<Complex> {
         let mut out = regrid(w, self.n(), other.n());
         other.truncate(&mut out);
         out
     }
 
     /// Kinetic energy `<|u|^2> / 2 = sum_k |omega_k|^2 / (2 |k|^2)`.
-    pub fn energy(&self, w: &[C64]) -> f64 {
+    pub fn energy(&self, w: &[Complex]) -> f64 {
         w.iter()
             .zip(&self.k2)
             .filter(|(_, k2)| **k2 > 0.0)
@@ -240,6 +246,6 @@ impl Model {
 }
 
 /// Root-mean-square of the field with coefficients `w` (Parseval).
-pub fn rms_of(w: &[C64]) -> f64 {
+pub fn rms_of(w: &[Complex]) -> f64 {
     w.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
 }

@@ -4,7 +4,7 @@
 
 use super::config::WeatherConfig;
 use super::model::Model;
-use super::spectral::C64;
+use super::spectral::Complex;
 use ai4s_core::progress::Progress;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -37,7 +37,7 @@ pub fn trajectory_seed(seed: u64, role: Role, i: usize) -> u64 {
 /// fields one `interval` apart.
 pub fn trajectory(cfg: &WeatherConfig, model: &Model, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut w: Vec<C64> = model.random_field(cfg.initial_peak, cfg.initial_rms, &mut rng);
+    let mut w: Vec<Complex> = model.random_field(cfg.initial_peak, cfg.initial_rms, &mut rng);
     let spin_steps = (cfg.spinup / cfg.interval * cfg.substeps as f64).ceil() as usize;
     if spin_steps > 0 {
         model.advance(&mut w, cfg.spinup, spin_steps, Some(&mut rng));
