@@ -105,14 +105,21 @@ pub(crate) fn sk_block(r: V3, d: f64) -> ([[f64; 4]; 4], [[V3; 4]; 4]) {
     (e, g)
 }
 
-/// Fermi level for `electrons` (spin-degenerate levels) at temperature `kt`, by bisection.
-fn fermi_level(eig: &[f64], electrons: f64, kt: f64) -> f64 {
+/// Fermi level for `electrons` over spin-degenerate levels `(energy, weight)` (weight 1 at
+/// Gamma, the k-point weight otherwise) at temperature `kt`, by bisection.
+pub(crate) fn fermi_level(levels: &[(f64, f64)], electrons: f64, kt: f64) -> f64 {
     let count = |mu: f64| {
-        eig.iter()
-            .map(|e| 2.0 / (1.0 + ((e - mu) / kt).exp()))
+        levels
+            .iter()
+            .map(|(e, w)| 2.0 * w / (1.0 + ((e - mu) / kt).exp()))
             .sum::<f64>()
     };
-    let (mut lo, mut hi) = (eig[0] - 20.0, eig[eig.len() - 1] + 20.0);
+    let (lo0, hi0) = levels
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (e, _)| {
+            (a.min(*e), b.max(*e))
+        });
+    let (mut lo, mut hi) = (lo0 - 20.0, hi0 + 20.0);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
         if count(mid) < electrons {
@@ -170,7 +177,8 @@ impl Labeller for TightBinding {
                 "tight-binding eigenvalues are not finite".into(),
             ));
         }
-        let mu = fermi_level(&levels, 4.0 * n as f64, self.kt);
+        let weighted: Vec<(f64, f64)> = levels.iter().map(|&e| (e, 1.0)).collect();
+        let mu = fermi_level(&weighted, 4.0 * n as f64, self.kt);
         let mut band = 0.0;
         // Density matrix rho = sum_n 2 f_n c_n c_n^T (spin included), skipping empty levels.
         let mut rho = DMatrix::<f64>::zeros(dim, dim);

@@ -22,7 +22,7 @@
 
 use crate::cell::{Cell, V3, neighbours};
 use crate::labeller::{Labeller, Labels};
-use crate::tb::{CUT_OFF, EP, ES, REP_C, SHIFT_PER_ATOM, density, sk_block};
+use crate::tb::{CUT_OFF, EP, ES, REP_C, SHIFT_PER_ATOM, density, fermi_level, sk_block};
 use ai4s_core::{Error, Result};
 use nalgebra::{Complex, DMatrix, SymmetricEigen};
 
@@ -85,31 +85,6 @@ struct Pair {
     image: V3,
     e: [[f64; 4]; 4],
     g: [[V3; 4]; 4],
-}
-
-/// Fermi level for `electrons` over weighted levels `(energy, weight)`, by bisection.
-fn fermi_level(levels: &[(f64, f64)], electrons: f64, kt: f64) -> f64 {
-    let count = |mu: f64| {
-        levels
-            .iter()
-            .map(|(e, w)| 2.0 * w / (1.0 + ((e - mu) / kt).exp()))
-            .sum::<f64>()
-    };
-    let (lo0, hi0) = levels
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (e, _)| {
-            (a.min(*e), b.max(*e))
-        });
-    let (mut lo, mut hi) = (lo0 - 20.0, hi0 + 20.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if count(mid) < electrons {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
 }
 
 impl Labeller for KPointTightBinding {
