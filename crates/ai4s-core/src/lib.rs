@@ -4,7 +4,8 @@
 //! - [`task`]: the [`Task`](task::Task) trait, the single extension point, and [`Area`](task::Area).
 //! - [`run`]: the runner, [`RunContext`](run::RunContext), the run directory and `summary.json`.
 //! - [`config`]: TOML configs and `--set` overrides with field-named errors.
-//! - [`train`]: the shared training-loop skeleton; [`mlp`]: the shared MLP.
+//! - [`train`]: the shared training-loop skeleton, [`steps`] its step-based sibling (DeePMD's
+//!   loop); [`mlp`]: the shared MLP.
 //! - [`data`]: CSV tables, splits, standardisation; [`datasets`]: labelled tables and the
 //!   shipped digits; [`metrics`]: logs, error measures, statistics, ROC/AUC, clustering scores.
 //! - Shared maths: [`linalg`] (Cholesky, ridge least squares, Gauss-Jordan), [`gp`] (Gaussian
@@ -37,6 +38,7 @@ pub mod report;
 pub mod run;
 pub mod selftest;
 pub mod special;
+pub mod steps;
 pub mod task;
 pub mod tensor;
 pub mod testkit;

@@ -18,13 +18,12 @@ pub use crate::train_config::DeepPotConfig;
 use ai4s_core::burn::module::{Module, ModuleVisitor, Param};
 use ai4s_core::burn::optim::AdamConfig;
 use ai4s_core::burn::tensor::Tensor;
-use ai4s_core::checkpoint::{TrainRng, rng_position, set_rng_position};
+use ai4s_core::checkpoint::TrainRng;
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
-use ai4s_core::train::optimizer_step;
+use ai4s_core::steps::{StepIo, StepLoop, fit_steps};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Per-type energy bias by least squares of frame energies on type counts.
@@ -160,31 +159,20 @@ impl Task for DeepPotential {
         } else {
             NetLayout::default()
         };
-        let mut model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
+        let model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let mut rng = TrainRng::seed_from_u64(ctx.seed ^ 0xd9);
-        let mut bar = ctx.progress("deep-potential", cfg.numb_steps as u64);
-        let start = std::time::Instant::now();
-        let mut lcurve: Vec<LcurveRow> = Vec::new();
-        // Checkpoints: weights, Adam state, the frame-drawing stream and the lcurve so far.
-        let mut ckpt = ctx.checkpoint("deep-potential");
-        let mut first_step = 0;
-        let mut seconds_before = 0.0;
-        if let Some(loaded) = ckpt.load::<TrainState>()? {
-            model = loaded.model("model", model)?;
-            loaded.optimizer(&mut optim)?;
-            let st = loaded.state;
-            set_rng_position(&mut rng, &st.rng)?;
-            first_step = st.steps_done.min(cfg.numb_steps);
-            seconds_before = st.train_seconds;
-            for row in &st.lcurve {
-                log_lcurve(ctx, row);
-            }
-            lcurve = st.lcurve;
-            bar.inc(first_step as u64);
-            ctx.info(&format!("resumed after step {first_step}"));
-        }
-        for step in first_step..cfg.numb_steps {
+        // Weights, Adam state, the frame-drawing stream and the lcurve are checkpointed by
+        // core's step loop; what follows is DeePMD-kit's step.
+        let steps = StepLoop {
+            label: "deep-potential",
+            steps: cfg.numb_steps,
+            lr_key: "start_lr",
+        };
+        let replay = |lcurve: &Vec<LcurveRow>, ctx: &mut RunContext| {
+            lcurve.iter().for_each(|row| log_lcurve(ctx, row))
+        };
+        let step = |model: &DeepPot, rng: &mut TrainRng, step: usize| {
             let lr = cfg.lr(step);
             let frac = lr / cfg.start_lr;
             let pref = |s: f64, l: f64| l + (s - l) * frac;
@@ -233,17 +221,15 @@ impl Task for DeepPotential {
                 let dw = pred.virial - w_ref;
                 loss = loss + (dw.clone() * dw).mean() * (pv / norm);
             }
-            model = optimizer_step(
-                &mut optim,
-                model,
-                loss,
-                lr,
-                "deep-potential (start_lr)",
-                step + 1,
-            )?
-            .0;
-            bar.inc(1);
-            if (step + 1) % cfg.disp_freq == 0 || step + 1 == cfg.numb_steps {
+            Ok((loss, lr))
+        };
+        let after = |model: &DeepPot,
+                     step: usize,
+                     lr: f64,
+                     lcurve: &mut Vec<LcurveRow>,
+                     io: &mut StepIo|
+         -> Result<()> {
+            if (step + 1).is_multiple_of(cfg.disp_freq) || step + 1 == cfg.numb_steps {
                 let plain = model.valid();
                 let eval = |set: &[Prepared], limit: usize| -> Result<Errors> {
                     // About `limit` frames, spread evenly over every system of the set (at
@@ -262,24 +248,16 @@ impl Task for DeepPotential {
                 };
                 let trn = eval(&train, 8)?;
                 let vl = if val.is_empty() { trn } else { eval(&val, 16)? };
-                bar.set_metric("rmse_f_val", vl.force_rmse);
+                io.bar.set_metric("rmse_f_val", vl.force_rmse);
                 let row = (step + 1, vl, trn, lr);
-                log_lcurve(ctx, &row);
+                log_lcurve(io.ctx, &row);
                 lcurve.push(row);
             }
-            if ckpt.due() || step + 1 == cfg.numb_steps {
-                let state = TrainState {
-                    steps_done: step + 1,
-                    rng: rng_position(&rng),
-                    lcurve: lcurve.clone(),
-                    train_seconds: seconds_before + start.elapsed().as_secs_f64(),
-                };
-                ckpt.save(step + 1, &[("model", &model)], &optim, &state)?;
-            }
-        }
-        bar.finish();
-        let train_seconds = seconds_before + start.elapsed().as_secs_f64();
-        let model = model.valid();
+            Ok(())
+        };
+        let done = fit_steps(model, &mut optim, &mut rng, steps, ctx, replay, step, after)?;
+        let (lcurve, train_seconds) = (done.state, done.seconds);
+        let model = done.model.valid();
 
         let mut report = Report::new();
         let mut parity_e = (Vec::new(), Vec::new());
@@ -428,17 +406,6 @@ fn weight_bits(model: &DeepPot) -> f64 {
 
 /// One lcurve row: step, validation errors, training errors, learning rate.
 type LcurveRow = (usize, Errors, Errors, f64);
-
-/// What the trainer checkpoints besides the weights and Adam's state.
-#[derive(Serialize, Deserialize)]
-struct TrainState {
-    steps_done: usize,
-    /// Position of the frame-drawing random stream.
-    rng: String,
-    lcurve: Vec<LcurveRow>,
-    /// Training wall time so far (over all sessions of the run).
-    train_seconds: f64,
-}
 
 /// Logs an lcurve row to the run's metrics, with DeePMD's column names.
 /// The virial columns (`rmse_v_val`, `rmse_v_trn`, per atom) appear when the training data has
