@@ -4,7 +4,8 @@
 //! compositions. The per-type energy bias is the least-squares fit of the frame energies on the
 //! type counts and lands near the per-type reference energies; briefly trained, the model's test
 //! force error is well below the force spread and below the untrained model's; a `sel` without
-//! one entry per type is refused, naming `sel`.
+//! one entry per type is refused, naming `sel`; per-pair embedding nets (`type_one_side` false,
+//! DeePMD-kit's default) train as well and are saved with their layout.
 
 use ai4s::core::RunContext;
 use ai4s::core::burn::tensor::Device;
@@ -239,6 +240,31 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
     assert!(
         f_rmse < 0.5 * f_rmse0,
         "trained {f_rmse} vs untrained {f_rmse0}"
+    );
+
+    // DeePMD-kit's default for several elements: one embedding net per (centre, neighbour)
+    // type pair. It trains as well, and the saved model keeps the layout.
+    let (weights, pair_report) = train_into(
+        &DeepPotConfig {
+            type_one_side: false,
+            ..cfg.clone()
+        },
+        &tmp.path().join("per-pair"),
+        &ctx,
+        11,
+    )
+    .expect("per-pair nets train");
+    let (model, _) = load_model(&weights, &device).expect("per-pair model loads");
+    assert!(!model.layout().type_one_side);
+    let f_pair = pair_report.get("force_rmse").expect("force_rmse");
+    eprintln!("per-pair embedding nets: test force RMSE {f_pair:.4} eV/A");
+    assert!(
+        f_pair < 0.3 * f_std,
+        "per-pair force RMSE {f_pair} vs std {f_std}"
+    );
+    assert!(
+        f_pair < 0.5 * f_rmse0,
+        "per-pair trained {f_pair} vs untrained {f_rmse0}"
     );
 }
 

@@ -154,11 +154,12 @@ impl Task for DeepPotential {
         };
         let ad = device.clone().autodiff();
         ad.seed(ctx.seed);
-        let layout = if cfg.resnet_dt {
+        let mut layout = if cfg.resnet_dt {
             NetLayout::resnet_dt_fitting(&net)
         } else {
             NetLayout::default()
         };
+        layout.type_one_side = cfg.type_one_side;
         let model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let mut rng = TrainRng::seed_from_u64(ctx.seed ^ 0xd9);

@@ -30,6 +30,10 @@ pub struct DeepPotConfig {
     pub sel: Vec<usize>,
     /// Embedding net widths.
     pub neuron: Vec<usize>,
+    /// One embedding net per neighbour type (`true`) or one per (centre, neighbour) type pair
+    /// (`false`; DeePMD-kit's `model.descriptor.type_one_side`, whose default is false: an
+    /// `input.json` without the key trains per-pair nets). The same for one type.
+    pub type_one_side: bool,
     /// Columns of T kept in the descriptor.
     pub axis_neuron: usize,
     /// Fitting net widths.
@@ -83,6 +87,7 @@ impl Default for DeepPotConfig {
             rcut_smth: 0.5,
             sel: vec![48],
             neuron: vec![16, 32, 64],
+            type_one_side: true,
             axis_neuron: 12,
             fitting_neuron: vec![100, 100, 100],
             resnet_dt: true,

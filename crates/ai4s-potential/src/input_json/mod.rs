@@ -14,6 +14,7 @@
 //! | `model.descriptor.rcut`, `rcut_smth` | `rcut`, `rcut_smth` | 6.0, 0.5 |
 //! | `model.descriptor.sel` (one entry per type) | `sel` | required |
 //! | `model.descriptor.neuron`, `axis_neuron` (alias `n_axis_neuron`) | `neuron`, `axis_neuron` | [10, 20, 40], 4 |
+//! | `model.descriptor.type_one_side` | `type_one_side` (false: one embedding net per type pair) | false |
 //! | `model.fitting_net.neuron` (alias `n_neuron`), `resnet_dt` | `fitting_neuron`, `resnet_dt` | [120, 120, 120], true |
 //! | `learning_rate.start_lr`, `stop_lr`, `decay_steps` | `start_lr`, `stop_lr`, `decay_steps` | 1e-3, 5e-8, 5000 |
 //! | `learning_rate.stop_lr_ratio` | `stop_lr = start_lr * stop_lr_ratio` | |
@@ -37,9 +38,7 @@
 //! DeePMD-kit: every system's atom types are read through its own `type_map.raw` (or an XYZ
 //! file's species) and remapped to the model's order, so systems may name a subset of the
 //! elements or name them in another order; a system without `type_map.raw` takes the model's
-//! names for its type indices; an element the model does not name is refused. `model.descriptor.type_one_side` must be true when there is more
-//! than one type (ai4s trains one embedding net per neighbour type); DeePMD-kit's default is
-//! false, so a multi-element input must say `"type_one_side": true`.
+//! names for its type indices; an element the model does not name is refused.
 //!
 //! Differences in meaning: without `validation_data` DeePMD-kit does not validate, while ai4s
 //! holds out every 10th training frame for its validation curve. DeePMD-kit's input has no test
@@ -65,7 +64,7 @@
 //!   `learning_rate.type` other than `exp`; `optimizer.type` / `training.opt_type` other than
 //!   `Adam`, or Adam with betas other than 0.9 / 0.999 or a weight decay.
 //! - `model.descriptor.sel` as `"auto"` (give the numbers), or with the wrong number of entries.
-//! - `type_one_side` false with more than one type; descriptor `resnet_dt` true;
+//! - Descriptor `resnet_dt` true;
 //!   `activation_function` other than `tanh`; `trainable` false; non-empty `exclude_types`;
 //!   non-zero `env_protection`; `set_davg_zero` true.
 //! - Fitting nets with `numb_fparam`, `numb_aparam`, `dim_case_embd`, `atom_ener`,
@@ -410,15 +409,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
             ),
         ));
     }
-    let ntypes = sel.len();
-    if ntypes > 1 && !desc.bool(&["type_one_side"], false)? {
-        return Err(file.err(
-            "model.descriptor.type_one_side",
-            format!(
-                "is false (DeePMD-kit's default), which builds one embedding net per pair of types; ai4s trains one embedding net per neighbour type: set \"type_one_side\": true for these {ntypes} types"
-            ),
-        ));
-    }
+    let type_one_side = desc.bool(&["type_one_side"], false)?;
     desc.refuse_unless_bool(
         "resnet_dt",
         false,
@@ -736,6 +727,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         );
     }
     out.insert("neuron".into(), ints(&neuron));
+    out.insert("type_one_side".into(), toml::Value::Boolean(type_one_side));
     out.insert("axis_neuron".into(), int(axis_neuron));
     out.insert("fitting_neuron".into(), ints(&fitting_neuron));
     out.insert("resnet_dt".into(), toml::Value::Boolean(resnet_dt));

@@ -279,14 +279,15 @@ fn precision_is_translated_and_what_ai4s_cannot_train_in_is_refused() {
 }
 
 #[test]
-fn v2_example_needs_type_one_side_and_auto_batch_uses_the_atom_count() {
+fn v2_example_trains_per_pair_nets_and_auto_batch_uses_the_atom_count() {
     let d = water_tree(&["O", "H"]);
-    let e = err_text(translate(d.path(), parse(WATER_TF)));
-    assert!(e.contains("`model.descriptor.type_one_side`"), "{e}");
-    assert!(e.contains("input.json"), "{e}");
+    // Without the key, DeePMD-kit's default: one embedding net per type pair.
+    let t = translate(d.path(), parse(WATER_TF)).expect("translates");
+    assert_eq!(t["type_one_side"].as_bool(), Some(false));
     let mut v = parse(WATER_TF);
     v["model"]["descriptor"]["type_one_side"] = Value::Bool(true);
     let t = translate(d.path(), v.clone()).expect("translates");
+    assert_eq!(t["type_one_side"].as_bool(), Some(true));
     // "auto" = at least 32 atoms per batch: one 192-atom frame.
     assert_eq!(t["batch_size"].as_integer(), Some(1));
     v["training"]["training_data"]["batch_size"] = Value::from("auto:400");
