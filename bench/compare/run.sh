@@ -23,7 +23,9 @@ echo "== peers"
 "$venv/bin/python" bench/compare/torch_mlp.py "$repeat" 200 2 | tee -a "$out/peers.jsonl"
 "$venv/bin/python" bench/compare/gym_cartpole.py "$repeat" | tee -a "$out/peers.jsonl"
 echo "== clustering: k-means 100k x 16, DBSCAN 100k x 2 and 20k x 16 (ai4s vs scikit-learn)"
-"$venv/bin/python" bench/compare/sklearn_cluster.py speed --ai4s target/release/ai4s
+"$venv/bin/python" bench/compare/sklearn_cluster.py speed --ai4s target/release/ai4s --repeats "$repeat" --out "$out/cluster"
+echo "== clustering scaling: time vs n, k, d -> docs/figures/cluster_scaling_*.png and slopes"
+"$venv/bin/python" bench/compare/sklearn_cluster.py scaling --ai4s target/release/ai4s --repeats "$repeat" --out "$out/cluster" --figures docs/figures
 echo "== diagnosis on the same folds (ai4s vs scikit-learn)"
 ./target/release/ai4s run diagnosis --quiet --out "$out/diagnosis"
 "$venv/bin/python" bench/compare/sklearn_diagnosis.py "$out/diagnosis"

@@ -17,8 +17,9 @@ scikit-learn is a peer for comparison only, never a project dependency. Use a th
    DBSCAN with the eps/min_samples of toy_params.csv; PCA(n_components=2) on the 8-D blobs.
 
 2. Speed on the same data, side by side. Every repetition runs ai4s (all cores) and
-   scikit-learn twice, on all cores (OpenMP; DBSCAN with n_jobs=-1) and on one thread
-   (threadpoolctl; n_jobs=1), in rotating order; scikit-learn's number is its faster
+   scikit-learn twice, on all cores (OpenMP with OMP_NUM_THREADS = the number of cores unless
+   set; DBSCAN with n_jobs=-1) and on one thread (threadpoolctl; n_jobs=1), in rotating order,
+   so that load from other jobs hits every tool alike; scikit-learn's number is its faster
    configuration by median (on a machine shared with other jobs its OpenMP threads can wait on
    each other long enough that one thread wins):
 
@@ -28,12 +29,17 @@ scikit-learn is a peer for comparison only, never a project dependency. Use a th
    DBSCAN on 100k x 2 (8 Gaussian blobs of std 1 in [-10, 10]^2 plus 5 % uniform noise,
    eps 0.2, min_samples 20) and on 20k x 16 (8 blobs of std 2, eps 7, min_samples 5; here
    scikit-learn's neighbour search is brute force, as it chooses for more than 15 features).
-   For DBSCAN the labels of both tools are compared point by point.
+   For DBSCAN the labels of both tools are compared point by point (and by ARI where they
+   differ); for k-means the lowest inertia of each tool over the repetitions, and their
+   relative difference.
 
-3. Scaling: the same measurements over a range of sizes (DBSCAN's eps shrinks with n so that
-   the expected number of neighbours stays fixed), written to OUT/scaling.csv, then drawn by
-   `ai4s bench --plot-scaling` as docs/figures/cluster_scaling_{kmeans,dbscan}.{svg,png} with
-   the fitted log-log slopes:
+3. Scaling: the same measurements over a range of sizes, written to OUT/scaling.csv, then drawn
+   by `ai4s bench --plot-scaling` as docs/figures/cluster_scaling_<figure>.{svg,png} with the
+   fitted log-log slopes. Figures: `kmeans` (time vs n; 16 features, k = 8), `kmeans_k` (time
+   vs k; 100k x 16), `dbscan` (time vs n in 2-D and 16-D; eps shrinks as n^(-1/d) so that the
+   expected number of neighbours stays fixed) and `dbscan_d` (time vs d; 20k rows, 8 blobs of
+   std 2 with 5 % uniform noise, min_samples 10, eps the median distance of a point to its
+   20th nearest neighbour, itself counted, over 1000 sampled points):
 
     /tmp/ai4s-peers/bin/python bench/compare/sklearn_cluster.py scaling --ai4s target/release/ai4s
 """
@@ -42,6 +48,9 @@ import argparse
 import csv
 import json
 import os
+
+# scikit-learn's "all cores" configuration: one OpenMP thread per core, as ai4s uses.
+os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
 import statistics
 import subprocess
 import sys
@@ -144,6 +153,28 @@ def dbscan_data(n, d):
     return x
 
 
+def dbscan_data_d(n, d):
+    """The DBSCAN set of the time-vs-d figure: 8 Gaussian blobs of std 2 around centres
+    uniform in [-10, 10]^d, 5 % of the rows replaced by uniform noise in [-12, 12]^d."""
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(-10, 10, size=(8, d))
+    x = centers[rng.integers(0, 8, size=n)] + rng.normal(size=(n, d)) * 2.0
+    m = int(0.05 * n)
+    x[:m] = rng.uniform(-12, 12, size=(m, d))
+    return x
+
+
+def dbscan_eps_d(x, min_samples):
+    """Median distance of a point to its 2 min_samples-th nearest neighbour (itself counted),
+    over 1000 sampled points: about half the points are core, in any dimension."""
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(1)
+    q = x[rng.choice(len(x), min(1000, len(x)), replace=False)]
+    dist, _ = NearestNeighbors(n_neighbors=2 * min_samples).fit(x).kneighbors(q)
+    return float(np.median(dist[:, -1]))
+
+
 def dbscan_params(n, d):
     """eps and min_samples: eps shrinks as n^(-1/d) to keep the expected neighbour count."""
     if d <= 3:
@@ -200,10 +231,13 @@ def measure_kmeans(ai4s, x, path, k, n_init, repeats, tmp):
     out = alternate(repeats, {"ai4s": ours, "sklearn, all cores": lambda r: theirs(r, None),
                               "sklearn, one thread": lambda r: theirs(r, 1)})
     best, other = peer(out, lambda v: v[0])
-    inertia = min(v[1] for v in out[best])
+    ours_i = min(v[1] for v in out["ai4s"])
+    theirs_i = min(v[1] for n in ["sklearn, all cores", "sklearn, one thread"] for v in out[n])
+    rel = (ours_i - theirs_i) / theirs_i
     return {"ours": [v[0] for v in out["ai4s"]], "theirs": [v[0] for v in out[best]], "peer": best,
             "other": other, "other_runs": [v[0] for v in out[other]],
-            "agreement": f"inertia {min(v[1] for v in out['ai4s']):.6g} / {inertia:.6g}"}
+            "inertia": [ours_i, theirs_i],
+            "agreement": f"inertia {ours_i:.10g} / {theirs_i:.10g} (relative difference {rel:.1e})"}
 
 
 def measure_dbscan(ai4s, x, path, eps, ms, repeats, tmp):
@@ -227,8 +261,10 @@ def measure_dbscan(ai4s, x, path, eps, ms, repeats, tmp):
     ours_l, theirs_l = labels["ours"], labels["theirs"]
     differ = int(np.sum(ours_l != theirs_l))
     clusters = len(set(theirs_l) - {-1})
-    same = "identical labels" if differ == 0 else f"labels differ at {differ} points (ARI {adjusted_rand_score(theirs_l, ours_l):.6f})"
+    ari = adjusted_rand_score(theirs_l, ours_l)
+    same = "identical labels" if differ == 0 else f"labels differ at {differ} points (ARI {ari:.6f})"
     return {"ours": out["ai4s"], "theirs": out[best], "peer": best, "other": other, "other_runs": out[other],
+            "differ": differ, "ari": ari,
             "agreement": f"{clusters} clusters, {np.mean(theirs_l == -1):.1%} noise; {same}"}
 
 
@@ -264,29 +300,43 @@ def speed(ai4s, n, d, k, n_init, repeats, out):
 def scaling(ai4s, repeats, out, figures):
     tmp = tempfile.mkdtemp(prefix="ai4s-scaling-")
     os.makedirs(out, exist_ok=True)
-    lines = ["figure,title,series,n,seconds,runs"]
+    lines = ["figure,title,x_label,series,x,seconds,runs"]
 
-    def record(figure, title, series, n, runs):
-        lines.append(f"{figure},{title},{series},{n},{statistics.median(runs):.6g},{';'.join(f'{t:.6g}' for t in runs)}")
-        print(f"{figure:8} {series:28} n = {n:>8}: {fmt(runs)}", flush=True)
+    def record(figure, title, x_label, series, x, runs):
+        lines.append(f"{figure},{title},{x_label},{series},{x},{statistics.median(runs):.6g},"
+                     f"{';'.join(f'{t:.6g}' for t in runs)}")
+        print(f"{figure:8} {series:28} {x_label.split(' ')[-1]} = {x:>8}: {fmt(runs)}", flush=True)
+
+    def kmeans_point(figure, title, x_label, x, n, k):
+        path, data = as_csv(kmeans_data(n, 16, k), tmp, "kmeans.csv")
+        m = measure_kmeans(ai4s, data, path, k, 3, repeats, tmp)
+        record(figure, title, x_label, "ai4s", x, m["ours"])
+        record(figure, title, x_label, SKLEARN, x, m["theirs"])
+        print(f"         {SKLEARN}: {m['peer']} faster; {m['agreement']}", flush=True)
+
+    def dbscan_point(figure, title, x_label, x, data, eps, ms, suffix):
+        path, data = as_csv(data, tmp, "dbscan.csv")
+        m = measure_dbscan(ai4s, data, path, eps, ms, repeats, tmp)
+        record(figure, title, x_label, f"ai4s{suffix}", x, m["ours"])
+        record(figure, title, x_label, f"{SKLEARN}{suffix}", x, m["theirs"])
+        print(f"         {SKLEARN}: {m['peer']} faster; eps {eps:.4g}; {m['agreement']}", flush=True)
 
     for n in [10_000, 30_000, 100_000, 300_000]:
-        path, x = as_csv(kmeans_data(n, 16, 8), tmp, "kmeans.csv")
-        m = measure_kmeans(ai4s, x, path, 8, 3, repeats, tmp)
-        title = "k-means fit time (16 features; k = 8; 3 restarts)"
-        record("kmeans", title, "ai4s", n, m["ours"])
-        record("kmeans", title, SKLEARN, n, m["theirs"])
-        print(f"         {SKLEARN}: {m['peer']} faster; {m['agreement']}", flush=True)
+        kmeans_point("kmeans", "k-means fit time vs rows (16 features; k = 8; 3 restarts)",
+                     "rows n", n, n, 8)
+    for k in [2, 4, 8, 16, 32]:
+        kmeans_point("kmeans_k", "k-means fit time vs clusters (100k x 16; 3 restarts)",
+                     "clusters k", k, 100_000, k)
     sizes = {2: [10_000, 30_000, 100_000, 300_000], 16: [5_000, 10_000, 20_000, 40_000]}
     for d, ns in sizes.items():
         for n in ns:
             eps, ms = dbscan_params(n, d)
-            path, x = as_csv(dbscan_data(n, d), tmp, f"dbscan{d}.csv")
-            m = measure_dbscan(ai4s, x, path, eps, ms, repeats, tmp)
-            title = "DBSCAN fit time (eps ~ n^(-1/d): fixed expected neighbours)"
-            record("dbscan", title, f"ai4s {d}-D", n, m["ours"])
-            record("dbscan", title, f"{SKLEARN} {d}-D", n, m["theirs"])
-            print(f"         {SKLEARN}: {m['peer']} faster; {m['agreement']}", flush=True)
+            dbscan_point("dbscan", "DBSCAN fit time vs rows (eps ~ n^(-1/d): fixed expected neighbours)",
+                         "rows n", n, dbscan_data(n, d), eps, ms, f" {d}-D")
+    for d in [2, 4, 8, 16, 32]:
+        x = dbscan_data_d(20_000, d)
+        dbscan_point("dbscan_d", "DBSCAN fit time vs features (20k rows; min_samples 10)",
+                     "features d", d, x, dbscan_eps_d(x, 10), 10, "")
     csv_path = os.path.join(out, "scaling.csv")
     with open(csv_path, "w") as f:
         f.write("\n".join(lines) + "\n")

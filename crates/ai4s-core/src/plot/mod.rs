@@ -311,7 +311,12 @@ impl Plot {
                 let (y0, y1) = bounds(ys(series).into_iter(), *log_y);
                 let corner = emptiest_corner(series, false, *log_y);
                 if *log_y {
-                    let chart = chart(root, labels, lin(x0, x1), log(y0, y1))?;
+                    let chart = chart_axes(
+                        root,
+                        labels,
+                        (lin(x0, x1), None),
+                        (log(y0, y1), Some((y0, y1))),
+                    )?;
                     lines(chart, labels, series, false, &[], corner)
                 } else {
                     let chart = chart(root, labels, lin(x0, x1), lin(y0, y1))?;
@@ -328,7 +333,12 @@ impl Plot {
                         None => s.name.clone(),
                     })
                     .collect();
-                let chart = chart(root, labels, log(x0, x1), log(y0, y1))?;
+                let chart = chart_axes(
+                    root,
+                    labels,
+                    (log(x0, x1), Some((x0, x1))),
+                    (log(y0, y1), Some((y0, y1))),
+                )?;
                 lines(
                     chart,
                     labels,
@@ -464,6 +474,23 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    chart_axes(root, labels, (x, None), (y, None))
+}
+
+/// A chart whose axes carry `(range, Some((lo, hi)))` for a log axis over `lo..hi` (its tick
+/// labels thinned to mantissas 1, 2, 5, and 3 on short spans, so they never crowd) or
+/// `(range, None)` for a linear axis.
+fn chart_axes<'a, DB, X, Y>(
+    root: &'a Area<'_, DB>,
+    labels: &Labels,
+    (x, x_log): (X, Option<(f64, f64)>),
+    (y, y_log): (Y, Option<(f64, f64)>),
+) -> std::result::Result<ChartContext<'a, DB, Cartesian2d<X, Y>>, String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     let mut c = ChartBuilder::on(root)
         .caption(&labels.title, (FONT, 22))
         .margin(14)
@@ -477,11 +504,30 @@ where
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&|v| fmt_tick(*v))
-        .y_label_formatter(&|v| fmt_tick(*v))
+        .x_label_formatter(&|v| axis_tick(*v, x_log))
+        .y_label_formatter(&|v| axis_tick(*v, y_log))
         .draw()
         .map_err(fmt_err)?;
     Ok(c)
+}
+
+/// The label of tick `v` on a linear axis (`log` None) or a log axis over `lo..hi`: there only
+/// mantissas 1, 2 and 5 are labelled (and 3 when the axis spans under 1.5 decades).
+fn axis_tick(v: f64, log: Option<(f64, f64)>) -> String {
+    let Some((lo, hi)) = log else {
+        return fmt_tick(v);
+    };
+    if v <= 0.0 {
+        return String::new();
+    }
+    let m = v / 10f64.powf(v.log10().floor());
+    let near = |k: f64| (m - k).abs() < 1e-6 * k || (m - 10.0 * k).abs() < 1e-5 * k;
+    let short = (hi / lo.max(f64::MIN_POSITIVE)).log10() < 1.5;
+    if near(1.0) || near(2.0) || near(5.0) || (short && near(3.0)) {
+        fmt_tick(v)
+    } else {
+        String::new()
+    }
 }
 
 fn fmt_tick(v: f64) -> String {
@@ -569,5 +615,25 @@ mod tests {
             u32::from(a.0) + u32::from(a.1) + u32::from(a.2)
                 < u32::from(b.0) + u32::from(b.1) + u32::from(b.2)
         );
+    }
+}
+
+#[cfg(test)]
+mod tick_tests {
+    use super::axis_tick;
+
+    #[test]
+    fn log_ticks_keep_one_two_five_and_thin_the_rest() {
+        let wide = Some((5e3, 3e5));
+        let shown: Vec<String> = [1e4, 2e4, 3e4, 4e4, 5e4, 7e4, 9e4, 1e5, 2e5, 3e5]
+            .iter()
+            .map(|&v| axis_tick(v, wide))
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert_eq!(shown, ["10000", "20000", "50000", "100000", "200000"]);
+        // A short span keeps 3 too; a linear axis labels everything.
+        assert_eq!(axis_tick(30.0, Some((2.0, 32.0))), "30");
+        assert_eq!(axis_tick(30.0, Some((1.0, 1000.0))), "");
+        assert_eq!(axis_tick(0.7, None), "0.7");
     }
 }

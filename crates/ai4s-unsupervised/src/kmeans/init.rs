@@ -19,10 +19,10 @@
 //! Rows are split into fixed chunks on every thread, and the draw walks the per-chunk sums
 //! before the rows of one chunk, so the result does not depend on the number of threads.
 
-use super::distance::{Centres, LANES, block_sq_dists, sq_dist_to};
+use super::distance::{Centres, sq_dist_to, sq_dists};
 use super::hamerly::{Bounds, CHUNK, Data};
 use crate::metric::sq_dist;
-use crate::parallel::{map_parts, map_ranges};
+use crate::parallel::{map_chunks_mut, map_parts};
 use rand::Rng;
 use rand::rngs::StdRng;
 
@@ -34,14 +34,13 @@ pub(crate) struct Seeding {
     pub bounds: Vec<Bounds>,
 }
 
-/// A row during seeding.
+/// A row during seeding (24 bytes: every pass streams all of them, so `D` itself is not kept).
 #[derive(Clone, Copy)]
 struct Row {
     /// Nearest centre so far.
     label: u32,
-    /// `D^2`, and `D`.
+    /// `D^2`.
     d2: f64,
-    d: f64,
     /// Lower bound on the squared distance to every other centre.
     lower2: f64,
 }
@@ -63,23 +62,22 @@ pub(crate) fn kmeans_plusplus(data: &Data, k: usize, rng: &mut StdRng, threads: 
     let first = rng.random_range(0..n);
     let mut centres = data.row(first).to_vec();
     let c0 = Centres::new(centres.clone(), d);
-    let firsts = map_ranges(n, CHUNK, threads, |r| {
-        let rows: Vec<Row> = r
-            .map(|i| {
-                let d2 = sq_dist_to(data.row(i), data.norms[i], &c0, 0);
-                Row {
-                    label: 0,
-                    d2,
-                    d: d2.sqrt(),
-                    lower2: f64::INFINITY,
-                }
-            })
-            .collect();
-        let total: f64 = rows.iter().map(|r| r.d2).sum();
-        (rows, total)
+    let mut rows = vec![
+        Row {
+            label: 0,
+            d2: 0.0,
+            lower2: f64::INFINITY,
+        };
+        n
+    ];
+    let mut totals = map_chunks_mut(&mut rows, CHUNK, threads, |start, chunk| {
+        let mut total = 0.0;
+        for (i, r) in (start..).zip(chunk.iter_mut()) {
+            r.d2 = sq_dist_to(data.row(i), data.norms[i], &c0, 0);
+            total += r.d2;
+        }
+        total
     });
-    let mut totals: Vec<f64> = firsts.iter().map(|f| f.1).collect();
-    let mut rows: Vec<Row> = firsts.into_iter().flat_map(|f| f.0).collect();
     // Row-candidate squared distances (NaN where the triangle inequality settled them).
     let mut dist = vec![f64::NAN; n * trials];
     let mut pending: Option<Pending> = None;
@@ -137,7 +135,7 @@ pub(crate) fn kmeans_plusplus(data: &Data, k: usize, rng: &mut StdRng, threads: 
         .iter()
         .map(|r| Bounds {
             label: r.label,
-            upper: r.d,
+            upper: r.d2.sqrt(),
             lower: r.lower2.sqrt(),
         })
         .collect();
@@ -184,15 +182,10 @@ fn pass(
                 kept.fill(f64::NAN);
                 continue;
             }
-            for blk in 0..cand.n_blocks() {
-                let v = block_sq_dists(data.row(i), data.norms[i], cand, blk);
-                for (t, &v) in v.iter().enumerate() {
-                    let j = blk * LANES + t;
-                    if j < m {
-                        pots[j] += if v < b.d2 { v } else { b.d2 };
-                        kept[j] = v;
-                    }
-                }
+            // The first `m <= trials` entries of `kept` take the candidates' distances.
+            sq_dists(data.row(i), data.norms[i], cand, &mut kept[..m]);
+            for (p, &v) in pots.iter_mut().zip(&kept[..m]) {
+                *p += if v < b.d2 { v } else { b.d2 };
             }
         }
         pots
@@ -204,12 +197,11 @@ fn pass(
 #[inline]
 fn take(b: &mut Row, v: f64, p: &Pending) {
     if v.is_nan() {
-        let lb = (p.gap[b.label as usize] - b.d).max(0.0);
+        let lb = (p.gap[b.label as usize] - b.d2.sqrt()).max(0.0);
         b.lower2 = b.lower2.min(lb * lb);
     } else if v < b.d2 {
         b.lower2 = b.lower2.min(b.d2);
         b.d2 = v;
-        b.d = v.sqrt();
         b.label = p.centre;
     } else {
         b.lower2 = b.lower2.min(v);

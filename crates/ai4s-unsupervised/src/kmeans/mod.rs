@@ -107,17 +107,22 @@ impl KMeans {
         })?;
         check_finite(x, "k-means")?;
         // Centred copy: distances are unchanged, the product form loses less to cancellation.
+        // One pass for the means, one that writes the centred rows and their squared norms.
         let x = x.as_standard_layout();
-        let mut xs = x.as_slice().map(<[f64]>::to_vec).unwrap_or_default();
+        let xv = x.as_slice().unwrap_or(&[]);
         let mut mean = vec![0.0; d];
-        for r in xs.chunks_exact(d) {
+        for r in xv.chunks_exact(d) {
             mean.iter_mut().zip(r).for_each(|(m, v)| *m += v);
         }
         mean.iter_mut().for_each(|m| *m /= n as f64);
-        for r in xs.chunks_exact_mut(d) {
-            r.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
+        let mut xs = Vec::with_capacity(n * d);
+        let mut norms = Vec::with_capacity(n);
+        for r in xv.chunks_exact(d) {
+            let start = xs.len();
+            xs.extend(r.iter().zip(&mean).map(|(v, m)| v - m));
+            let c = &xs[start..];
+            norms.push(dot(c, c));
         }
-        let norms: Vec<f64> = xs.chunks_exact(d).map(|r| dot(r, r)).collect();
         let data = Data {
             x: &xs,
             d,
