@@ -160,7 +160,7 @@ impl Task for DeepPotential {
             NetLayout::default()
         };
         layout.type_one_side = cfg.type_one_side;
-        let model = DeepPot::with_layout(&net, &cfg.sel, &layout, &ad);
+        let model = DeepPot::with_init(&net, &cfg.sel, &layout, cfg.weight_init, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let mut rng = TrainRng::seed_from_u64(ctx.seed ^ 0xd9);
         // Weights, Adam state, the frame-drawing stream and the lcurve are checkpointed by

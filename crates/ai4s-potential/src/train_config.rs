@@ -2,6 +2,7 @@
 //! learning-rate schedule in DeePMD-kit's names, each field validated before training.
 
 use crate::env::EnvSpec;
+use crate::model::WeightInit;
 use ai4s_core::burn::tensor::{Device, FloatDType};
 use ai4s_core::error::ensure;
 use ai4s_core::{Error, Precision, Result, RunContext, TaskConfig};
@@ -38,6 +39,10 @@ pub struct DeepPotConfig {
     pub axis_neuron: usize,
     /// Fitting net widths.
     pub fitting_neuron: Vec<usize>,
+    /// How fresh weights are drawn: `burn` (uniform in +-1/sqrt(d_in), ai4s's default) or
+    /// `deepmd` (DeePMD-kit's: weights N(0, 1/sqrt(d_in + d_out)), biases N(0, 1); what an
+    /// `input.json` trains with). See BENCHMARKS.md for what each does to the errors.
+    pub weight_init: WeightInit,
     /// Fitting-net residual layers carry a trainable timestep vector `idt` (DeePMD-kit's
     /// `fitting_net.resnet_dt`, default true).
     pub resnet_dt: bool,
@@ -91,6 +96,7 @@ impl Default for DeepPotConfig {
             axis_neuron: 12,
             fitting_neuron: vec![100, 100, 100],
             resnet_dt: true,
+            weight_init: WeightInit::Burn,
             numb_steps: 20000,
             batch_size: 1,
             start_lr: 5e-3,

@@ -15,6 +15,7 @@
 //! | `model.descriptor.sel` (one entry per type) | `sel` | required |
 //! | `model.descriptor.neuron`, `axis_neuron` (alias `n_axis_neuron`) | `neuron`, `axis_neuron` | [10, 20, 40], 4 |
 //! | `model.descriptor.type_one_side` | `type_one_side` (false: one embedding net per type pair) | false |
+//! | (DeePMD-kit's weight initialisation) | `weight_init = "deepmd"` | |
 //! | `model.fitting_net.neuron` (alias `n_neuron`), `resnet_dt` | `fitting_neuron`, `resnet_dt` | [120, 120, 120], true |
 //! | `learning_rate.start_lr`, `stop_lr`, `decay_steps` | `start_lr`, `stop_lr`, `decay_steps` | 1e-3, 5e-8, 5000 |
 //! | `learning_rate.stop_lr_ratio` | `stop_lr = start_lr * stop_lr_ratio` | |
@@ -731,6 +732,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
     out.insert("axis_neuron".into(), int(axis_neuron));
     out.insert("fitting_neuron".into(), ints(&fitting_neuron));
     out.insert("resnet_dt".into(), toml::Value::Boolean(resnet_dt));
+    out.insert("weight_init".into(), toml::Value::String("deepmd".into()));
     out.insert("numb_steps".into(), int(numb_steps));
     out.insert("batch_size".into(), int(batch_size));
     out.insert("start_lr".into(), toml::Value::Float(start_lr));

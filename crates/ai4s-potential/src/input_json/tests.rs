@@ -284,6 +284,8 @@ fn v2_example_trains_per_pair_nets_and_auto_batch_uses_the_atom_count() {
     // Without the key, DeePMD-kit's default: one embedding net per type pair.
     let t = translate(d.path(), parse(WATER_TF)).expect("translates");
     assert_eq!(t["type_one_side"].as_bool(), Some(false));
+    // The run `dp train` describes starts from DeePMD-kit's weight initialisation.
+    assert_eq!(t["weight_init"].as_str(), Some("deepmd"));
     let mut v = parse(WATER_TF);
     v["model"]["descriptor"]["type_one_side"] = Value::Bool(true);
     let t = translate(d.path(), v.clone()).expect("translates");

@@ -131,11 +131,22 @@ impl DeepPot {
         DeepPot::with_layout(spec, sel, &NetLayout::default(), device)
     }
 
-    /// A fresh model with the network layout `layout`.
+    /// A fresh model with the network layout `layout` (burn's initialisation).
     pub fn with_layout(
         spec: &NetSpec,
         sel: &[usize],
         layout: &NetLayout,
+        device: &Device,
+    ) -> DeepPot {
+        DeepPot::with_init(spec, sel, layout, WeightInit::Burn, device)
+    }
+
+    /// A fresh model with the network layout `layout`, weights drawn by `init`.
+    pub fn with_init(
+        spec: &NetSpec,
+        sel: &[usize],
+        layout: &NetLayout,
+        init: WeightInit,
         device: &Device,
     ) -> DeepPot {
         let ntypes = sel.len();
@@ -152,13 +163,13 @@ impl DeepPot {
         };
         DeepPot {
             embed: (0..n_embed)
-                .map(|_| ResNet::new(&ew, &layout.embedding_idt, device))
+                .map(|_| ResNet::new(&ew, &layout.embedding_idt, init, device))
                 .collect(),
             fit: (0..ntypes)
-                .map(|_| ResNet::new(&fw, &layout.fitting_idt, device))
+                .map(|_| ResNet::new(&fw, &layout.fitting_idt, init, device))
                 .collect(),
             out: (0..ntypes)
-                .map(|_| LinearConfig::new(last, 1).init(device))
+                .map(|_| resnet::linear(last, 1, init, device))
                 .collect(),
             sel: sel.to_vec(),
             m1,

@@ -4,6 +4,37 @@
 
 use super::*;
 
+/// How a fresh model's weights are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightInit {
+    /// burn's default for linear layers: weights and biases uniform in `+-1/sqrt(d_in)`.
+    #[default]
+    Burn,
+    /// DeePMD-kit's (`one_layer` and `embedding_net` of its TensorFlow backend): weights
+    /// `N(0, 1/sqrt(d_in + d_out))`, biases `N(0, 1)`.
+    Deepmd,
+}
+
+/// A fresh linear layer `d_in -> d_out` drawn by `init` from the device's random stream.
+pub(super) fn linear(d_in: usize, d_out: usize, init: WeightInit, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(d_in, d_out).init(device);
+    if init == WeightInit::Deepmd {
+        let std = 1.0 / ((d_in + d_out) as f64).sqrt();
+        layer.weight = Param::from_tensor(Tensor::random(
+            [d_in, d_out],
+            Distribution::Normal(0.0, std),
+            device,
+        ));
+        layer.bias = Some(Param::from_tensor(Tensor::random(
+            [d_out],
+            Distribution::Normal(0.0, 1.0),
+            device,
+        )));
+    }
+    layer
+}
+
 /// One layer of a [`ResNet`] as plain arrays: `w` (`[in, out]`, row-major), `b` (`[out]`) and
 /// the optional timestep vector `idt` (`[out]`).
 #[derive(Clone, Debug, PartialEq)]
@@ -47,13 +78,13 @@ pub(super) fn tensor_from<const D: usize>(
 }
 
 impl ResNet {
-    /// Fresh layers of `widths`; layer `k` gets a timestep vector `idt ~ N(0.1, 0.001)` (DeePMD's
-    /// initialisation) when `idt[k]` is set.
-    pub(super) fn new(widths: &[usize], idt: &[bool], device: &Device) -> ResNet {
+    /// Fresh layers of `widths` drawn by `init`; layer `k` gets a timestep vector
+    /// `idt ~ N(0.1, 0.001)` (DeePMD's initialisation) when `idt[k]` is set.
+    pub(super) fn new(widths: &[usize], idt: &[bool], init: WeightInit, device: &Device) -> ResNet {
         ResNet {
             layers: widths
                 .windows(2)
-                .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+                .map(|w| linear(w[0], w[1], init, device))
                 .collect(),
             idt: widths
                 .windows(2)
@@ -195,5 +226,39 @@ impl ResNet {
             };
         }
         dy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean_std(v: &[f64]) -> (f64, f64) {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
+        (m, var.sqrt())
+    }
+
+    #[test]
+    fn deepmd_initialisation_draws_weights_and_biases_with_its_spreads() {
+        let device = ai4s_core::device::test_device(ai4s_core::Precision::F32, 5);
+        let (d_in, d_out) = (300, 500);
+        let layer = linear(d_in, d_out, WeightInit::Deepmd, &device);
+        let w = to_vec(layer.weight.val()).expect("weights");
+        assert_eq!(w.len(), d_in * d_out);
+        let (m, s) = mean_std(&w);
+        let want = 1.0 / ((d_in + d_out) as f64).sqrt();
+        assert!(
+            m.abs() < 0.05 * want && (s / want - 1.0).abs() < 0.02,
+            "{m} {s} vs {want}"
+        );
+        let b = to_vec(layer.bias.expect("bias").val()).expect("bias");
+        let (m, s) = mean_std(&b);
+        assert!(m.abs() < 0.15 && (s - 1.0).abs() < 0.1, "bias {m} {s}");
+        // burn's default stays uniform in +-1/sqrt(d_in).
+        let layer = linear(d_in, d_out, WeightInit::Burn, &device);
+        let w = to_vec(layer.weight.val()).expect("weights");
+        let bound = 1.0 / (d_in as f64).sqrt();
+        assert!(w.iter().all(|x| x.abs() <= bound * (1.0 + 1e-6)));
     }
 }
