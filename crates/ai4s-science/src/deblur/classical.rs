@@ -15,10 +15,10 @@
 //! log grid and Richardson-Lucy's iteration count (it amplifies noise when run to convergence)
 //! are chosen to maximise the mean PSNR, then applied unchanged to the test images.
 
-use super::fft::{Complex, Fft2};
-use super::parallel::par_map;
 use super::quality::psnr;
 use super::simulate::{Camera, Observation};
+use ai4s_core::fft::{Complex, Fft2};
+use ai4s_core::parallel::par_map;
 use ai4s_core::progress::Progress;
 
 /// Wiener deconvolution of `data` with regularisation `lambda`.

@@ -52,6 +52,9 @@ pub struct DeblurConfig {
     pub test_per_level: usize,
     /// U-Net channels at full, half and quarter resolution.
     pub channels: [usize; 3],
+    /// Block sides of the U-Net loss's coarse scales (powers of two below `image_size`): the
+    /// squared errors of block sums penalise flux moved within a block.
+    pub loss_blocks: Vec<usize>,
     /// Optimisation of the U-Net.
     pub train: TrainSettings,
     /// Range of Wiener's regularisation `lambda` (the `1/SNR` term) searched on the
@@ -88,6 +91,7 @@ impl Default for DeblurConfig {
             val_per_level: 48,
             test_per_level: 300,
             channels: [12, 24, 48],
+            loss_blocks: vec![4],
             train: TrainSettings {
                 epochs: 16,
                 batch_size: 16,
@@ -253,6 +257,20 @@ impl TaskConfig for DeblurConfig {
             self.channels.iter().all(|c| (1..=512).contains(c)),
             "channels",
             || format!("each must be 1..=512, got {:?}", self.channels),
+        )?;
+        ensure(
+            self.loss_blocks.len() <= 8
+                && self
+                    .loss_blocks
+                    .iter()
+                    .all(|&b| b.is_power_of_two() && b >= 2 && b < n),
+            "loss_blocks",
+            || {
+                format!(
+                    "must be at most 8 powers of two in 2..{n} (image_size), got {:?}",
+                    self.loss_blocks
+                )
+            },
         )?;
         self.train.validate("train")?;
         let [lo, hi] = self.wiener_lambda;

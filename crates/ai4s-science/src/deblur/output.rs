@@ -19,13 +19,14 @@ pub(super) fn write_tables(
     tuning: &[(Vec<f64>, Vec<f64>)],
 ) -> Result<()> {
     let mut csv = String::from(
-        "index,peak_snr,method,psnr_db,ssim,total_flux_error_pct,aperture_flux_error_pct\n",
+        "index,peak_snr,method,psnr_db,ssim,total_flux_error_pct,aperture_flux_error_pct,star_flux_pct\n",
     );
     for (i, (o, s)) in test.iter().zip(scores).enumerate() {
         for (m, sc) in METHODS.iter().zip(s) {
+            let star = sc.star_error().map_or(String::new(), |e| format!("{e:.4}"));
             let _ = writeln!(
                 csv,
-                "{i},{},{m},{:.4},{:.5},{:.4},{:.4}",
+                "{i},{},{m},{:.4},{:.5},{:.4},{:.4},{star}",
                 cfg.peak_snr[o.level], sc.psnr, sc.ssim, sc.flux, sc.aperture
             );
         }
@@ -114,7 +115,7 @@ pub(super) fn figures(
         },
     )?);
     let names = ["observed", "Wiener", "Richardson-Lucy", "U-Net"];
-    let curve = |f: fn(&LevelStats) -> f64| -> Vec<Series> {
+    let curve = |f: fn(&LevelStats) -> Option<f64>| -> Vec<Series> {
         names
             .iter()
             .enumerate()
@@ -123,7 +124,7 @@ pub(super) fn figures(
                     .peak_snr
                     .iter()
                     .zip(table)
-                    .map(|(s, p)| (s.log10(), f(&p[m])))
+                    .filter_map(|(s, p)| f(&p[m]).map(|v| (s.log10(), v)))
                     .collect();
                 Series::new(*name, pts)
             })
@@ -137,7 +138,7 @@ pub(super) fn figures(
                 "log10 peak SNR of the blurred image",
                 "PSNR (dB, peak 1)",
             ),
-            series: curve(|s| s.psnr),
+            series: curve(|s| Some(s.psnr)),
             log_y: false,
         },
     )?);
@@ -149,7 +150,7 @@ pub(super) fn figures(
                 "log10 peak SNR of the blurred image",
                 "SSIM (7x7 windows)",
             ),
-            series: curve(|s| s.ssim),
+            series: curve(|s| Some(s.ssim)),
             log_y: false,
         },
     )?);
@@ -161,9 +162,23 @@ pub(super) fn figures(
                 "log10 peak SNR of the blurred image",
                 "aperture flux error (%)",
             ),
-            series: curve(|s| s.aperture_bias),
+            series: curve(|s| Some(s.aperture_bias)),
             log_y: false,
         },
     )?);
+    if table.iter().any(|p| p[0].star_bias.is_some()) {
+        report.figure(ctx.plot(
+            "star_flux_vs_noise",
+            &Plot::Line {
+                labels: Labels::new(
+                    "Flux error of the stars (apertures of radius FWHM, pooled per level)",
+                    "log10 peak SNR of the blurred image",
+                    "star flux error (%)",
+                ),
+                series: curve(|s| s.star_bias),
+                log_y: false,
+            },
+        )?);
+    }
     Ok(())
 }

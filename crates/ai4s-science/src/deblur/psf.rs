@@ -6,7 +6,7 @@
 //! (Trujillo et al. 2001 describe ground-based seeing with `beta ~ 2.5-4.5`).
 //! Gaussian: `I(r) = exp(-r^2 / 2 sigma^2)`, `FWHM = 2 sqrt(2 ln 2) sigma`.
 
-use super::fft::{Complex, Fft2};
+use ai4s_core::fft::{Complex, Fft2};
 use serde::{Deserialize, Serialize};
 
 /// Shape of the PSF.

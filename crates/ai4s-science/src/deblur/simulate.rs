@@ -9,10 +9,10 @@
 //! `c = (SNR^2 + SNR sqrt(SNR^2 + 4 B)) / 2`.
 
 use super::config::DeblurConfig;
-use super::fft::{Complex, Fft2};
-use super::parallel::{item_seed, par_map};
 use super::psf::Psf;
 use crate::lensing::{Grid, Sersic};
+use ai4s_core::fft::{Complex, Fft2};
+use ai4s_core::parallel::{item_seed, par_map};
 use ai4s_core::progress::Progress;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -136,6 +136,8 @@ pub struct Observation {
     pub level: usize,
     /// Aperture on the first (brightest) galaxy: radius `max(2 R_e, FWHM)`.
     pub aperture: Aperture,
+    /// Apertures of radius FWHM on the stars (empty when the image has none).
+    pub stars: Vec<Aperture>,
 }
 
 fn uniform(rng: &mut StdRng, r: [f64; 2]) -> f64 {
@@ -150,8 +152,13 @@ fn log_uniform(rng: &mut StdRng, r: [f64; 2]) -> f64 {
     uniform(rng, [r[0].ln(), r[1].ln()]).exp()
 }
 
-/// The true image of a random scene (maximum 1) and the aperture of its first galaxy.
-pub fn sample_truth(cfg: &DeblurConfig, cam: &Camera, rng: &mut StdRng) -> (Vec<f64>, Aperture) {
+/// A random scene: its true image (maximum 1), the aperture of its first galaxy and those of
+/// its stars.
+pub fn sample_truth(
+    cfg: &DeblurConfig,
+    cam: &Camera,
+    rng: &mut StdRng,
+) -> (Vec<f64>, Aperture, Vec<Aperture>) {
     let n = cfg.image_size;
     let reach = n as f64 / 2.0 - cfg.edge_margin_px;
     let galaxies = rng.random_range(cfg.galaxies[0]..=cfg.galaxies[1]);
@@ -192,22 +199,28 @@ pub fn sample_truth(cfg: &DeblurConfig, cam: &Camera, rng: &mut StdRng) -> (Vec<
     let stars = rng.random_range(cfg.stars[0]..=cfg.stars[1]);
     let lo = cfg.edge_margin_px.ceil() as usize;
     let hi = (n - lo).max(lo + 1);
+    let mut star_apertures = Vec::with_capacity(stars);
     for _ in 0..stars {
         let (r, c) = (rng.random_range(lo..hi), rng.random_range(lo..hi));
         truth[r * n + c] += log_uniform(rng, cfg.star_flux_ratio);
+        star_apertures.push(Aperture {
+            row: r as f64,
+            col: c as f64,
+            radius: cfg.psf_fwhm_px,
+        });
     }
     let peak = truth.iter().copied().fold(0.0, f64::max);
     for t in &mut truth {
         *t /= peak;
     }
     let aperture = aperture.expect("validate() requires at least one galaxy");
-    (truth, aperture)
+    (truth, aperture, star_apertures)
 }
 
 /// One observation at noise level `level` from its own seed.
 pub fn observe(cfg: &DeblurConfig, cam: &Camera, level: usize, seed: u64) -> Observation {
     let mut rng = StdRng::seed_from_u64(seed);
-    let (truth, aperture) = sample_truth(cfg, cam, &mut rng);
+    let (truth, aperture, stars) = sample_truth(cfg, cam, &mut rng);
     let blurred = cam.blur(&truth);
     let peak = blurred.iter().copied().fold(0.0, f64::max);
     let gain = cam.peak_counts(cfg.peak_snr[level]) / peak;
@@ -219,6 +232,7 @@ pub fn observe(cfg: &DeblurConfig, cam: &Camera, level: usize, seed: u64) -> Obs
         gain,
         level,
         aperture,
+        stars,
     }
 }
 

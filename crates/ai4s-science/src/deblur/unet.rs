@@ -11,9 +11,9 @@
 //! known from the noise model, so one network serves every noise level), with `s` the peak of
 //! the 3x3-smoothed observation (at least `sigma`). The restoration is flux conserving by
 //! construction: `u = w + s (r - mean(r))` has exactly the observed total flux. It is trained
-//! with [`ai4s_core::train::fit`] on a two-scale error in dB (the pixel MSE plus that of `4x4`
-//! block sums, [`BLOCK`]: the pixel term alone would be minus the mean PSNR, the block term
-//! keeps aperture photometry honest), stopped early on the validation images' mean PSNR, on
+//! with [`ai4s_core::train::fit`] on a multi-scale error in dB (the pixel MSE plus those of
+//! block sums, `4x4` by default: the pixel term alone would be minus the mean PSNR,
+//! the block terms keep aperture photometry honest), stopped early on the validation images' mean PSNR, on
 //! fresh noise realisations and random flips and rotations of
 //! the training scenes in every batch (the PSF is symmetric under them).
 
@@ -206,26 +206,27 @@ pub fn predict(
     Ok(out)
 }
 
-/// Side of the blocks of the loss's coarse scale.
-pub const BLOCK: usize = 4;
-
 /// The training loss of restorations `u` (`[b, 1, n, n]`) of truths `x`, in dB:
-/// `mean_i 10 log10(MSE_i + C_i)` with `MSE_i` the pixel error of image `i` (so that without
-/// `C_i` the loss is minus the mean PSNR at peak 1) and `C_i` the mean squared error of the
-/// `BLOCK x BLOCK` block sums over `BLOCK^2`: equal to `MSE_i` for white errors, larger when
-/// flux is moved between neighbouring pixels, which is what aperture photometry sees.
-fn two_scale_db(u: Tensor<4>, x: Tensor<4>) -> Tensor<1> {
+/// `mean_i 10 log10(MSE_i + sum_k C_ik)` with `MSE_i` the pixel error of image `i` (so that
+/// without the `C_ik` the loss is minus the mean PSNR at peak 1) and `C_ik` the mean squared
+/// error of the `B_k x B_k` block sums over `B_k^2` (`B_k` in `blocks`): equal to `MSE_i` for
+/// white errors, larger when flux is moved between neighbouring pixels within `B_k`, which is
+/// what aperture photometry sees.
+fn multi_scale_db(u: Tensor<4>, x: Tensor<4>, blocks: &[usize]) -> Tensor<1> {
     let [b, _, n, _] = u.dims();
-    let m = n / BLOCK;
     let err = u - x;
-    let mse = err.clone().powi_scalar(2).reshape([b, n * n]).mean_dim(1);
-    let blocks = err
-        .reshape([b, m, BLOCK, m, BLOCK])
-        .sum_dim(4)
-        .sum_dim(2)
-        .reshape([b, m * m]);
-    let coarse = blocks.powi_scalar(2).mean_dim(1) / (BLOCK * BLOCK) as f64;
-    ((mse + coarse).add_scalar(1e-12).log().mean() * (10.0 / std::f64::consts::LN_10)).reshape([1])
+    let mut total = err.clone().powi_scalar(2).reshape([b, n * n]).mean_dim(1);
+    for &block in blocks {
+        let m = n / block;
+        let sums = err
+            .clone()
+            .reshape([b, m, block, m, block])
+            .sum_dim(4)
+            .sum_dim(2)
+            .reshape([b, m * m]);
+        total = total + sums.powi_scalar(2).mean_dim(1) / (block * block) as f64;
+    }
+    (total.add_scalar(1e-12).log().mean() * (10.0 / std::f64::consts::LN_10)).reshape([1])
 }
 
 /// Training on fresh noise and random symmetries of the training scenes, early stopping on
@@ -239,6 +240,8 @@ pub struct RestoreObjective<'a> {
     pub val: &'a [&'a Observation],
     /// Wiener regularisation of the base, per noise level.
     pub lambdas: &'a [f64],
+    /// Block sides of the loss's coarse scales.
+    pub blocks: &'a [usize],
     /// The noise and symmetry draws.
     pub rng: RefCell<TrainRng>,
     /// Device of the training tensors (autodiff).
@@ -276,7 +279,7 @@ impl Objective<UNet> for RestoreObjective<'_> {
         let x = Tensor::from_data(TensorData::new(x, [b, INPUTS, n, n]), dev);
         let truth = Tensor::from_data(TensorData::new(truth, [b, 1, n, n]), dev);
         let s = Tensor::<4>::from_data(TensorData::new(scales, [b, 1, 1, 1]), dev);
-        two_scale_db(model.restore(x) * s, truth)
+        multi_scale_db(model.restore(x) * s, truth, self.blocks)
     }
 
     fn validate(&self, model: &UNet) -> Result<f64> {
