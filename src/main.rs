@@ -103,8 +103,9 @@ enum Command {
         /// Output directory for bench.json and bench.csv.
         #[arg(long, default_value = "runs/bench")]
         out: PathBuf,
-        /// Measure nothing: draw the time-vs-rows figures of a scaling table (written by
-        /// `bench/compare/sklearn_cluster.py scaling`) into --out and print their slopes.
+        /// Measure nothing: draw the time-vs-size figures (rows, clusters or features) of a
+        /// scaling table (written by `bench/compare/sklearn_cluster.py scaling`) into --out and
+        /// print their slopes.
         #[arg(long, value_name = "CSV")]
         plot_scaling: Option<PathBuf>,
     },
@@ -210,16 +211,16 @@ enum PotentialCommand {
         #[arg(long, default_value_t = md_run::MdRunOptions::default().ensemble)]
         ensemble: md_run::EnsembleKind,
         /// Temperature (K) of the starting velocities and the thermostat.
-        #[arg(long, default_value_t = md_run::MdRunOptions::default().temperature)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = md_run::MdRunOptions::default().temperature)]
         temperature: f64,
         /// Time step (fs).
-        #[arg(long, default_value_t = md_run::MdRunOptions::default().timestep)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = md_run::MdRunOptions::default().timestep)]
         timestep: f64,
         /// Steps to run.
         #[arg(long, default_value_t = md_run::MdRunOptions::default().steps)]
         steps: usize,
         /// Thermostat time constant (fs): Nose-Hoover tau, Langevin damping time.
-        #[arg(long, default_value_t = md_run::MdRunOptions::default().tau)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = md_run::MdRunOptions::default().tau)]
         tau: f64,
         /// Steps between thermo rows.
         #[arg(long, default_value_t = md_run::MdRunOptions::default().thermo_every)]
