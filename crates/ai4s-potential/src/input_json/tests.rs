@@ -488,11 +488,14 @@ fn the_shipped_example_reproduces_ai4s_defaults() {
     );
     // The example names the shipped data's one element; the default takes it from the data.
     assert_eq!(cfg.type_map, vec!["Si".to_string()]);
+    // An input.json starts from DeePMD-kit's initialisation; ai4s's default is burn's.
+    assert_eq!(cfg.weight_init, crate::model::WeightInit::Deepmd);
     let strip = |c: &DeepPotConfig| DeepPotConfig {
         training_data: String::new(),
         validation_data: String::new(),
         test_data: String::new(),
         type_map: Vec::new(),
+        weight_init: crate::model::WeightInit::Burn,
         ..c.clone()
     };
     assert_eq!(
