@@ -1,32 +1,18 @@
-//! `ai4s potential md`: the integrators hold what they should (NVE energy, NHC and Langevin
-//! temperature and conserved energies), structures are read from LAMMPS data, DeePMD and XYZ
-//! files with clear refusals, and the command runs end to end on a saved model.
+//! `ai4s potential md` from the command line: structures are read from LAMMPS data, DeePMD and
+//! XYZ files (non-periodic, named masses) with clear refusals, and the command runs end to end on
+//! a saved model, exiting 2 on mistakes. The integrators' physics (NVE energy, thermostat
+//! temperatures), the three formats on one configuration and the library's refusals are tested
+//! in `crates/ai4s-potential/tests/potential_md.rs`.
 
 use ai4s::core::device::{Precision, test_device};
-use ai4s::core::progress::ProgressMode;
-use ai4s::potential::cell::{Cell, FCC, V3, cubic_crystal, diamond};
+use ai4s::potential::cell::{V3, diamond};
 use ai4s::potential::env::{self, EnvSpec};
-use ai4s::potential::forcefield::load_force_field;
 use ai4s::potential::frames::{Frame, System};
-use ai4s::potential::lj::LennardJones;
-use ai4s::potential::md_run::{self, EnsembleKind, MdRunOptions, Structure, read_structure};
+use ai4s::potential::md_run::read_structure;
 use ai4s::potential::meta::ModelMeta;
 use ai4s::potential::model::{DeepPot, NetSpec};
-use ai4s::potential::sw::StillingerWeber;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn structure(species: &str, pos: Vec<V3>, cell: Cell) -> Structure {
-    let n = pos.len();
-    Structure {
-        species: vec![species.to_string(); n],
-        pos,
-        cell,
-        periodic: true,
-        file_masses: vec![None; n],
-        path: PathBuf::from(species),
-    }
-}
 
 /// The thermo CSV as rows of numbers, checking the header.
 fn thermo(path: &Path) -> Vec<Vec<f64>> {
@@ -45,122 +31,6 @@ fn thermo(path: &Path) -> Vec<Vec<f64>> {
             row
         })
         .collect()
-}
-
-fn spread(v: impl Iterator<Item = f64> + Clone) -> f64 {
-    v.clone().fold(f64::MIN, f64::max) - v.fold(f64::MAX, f64::min)
-}
-
-#[test]
-fn nve_conserves_energy_and_writes_readable_outputs() {
-    let (pos, cell) = cubic_crystal(&FCC, 5.26, 3);
-    let s = structure("Ar", pos, cell);
-    let masses = s.masses(&[]).expect("argon's mass is tabulated");
-    assert_eq!(masses[0], 39.948);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = MdRunOptions {
-        temperature: 60.0,
-        timestep: 2.0,
-        steps: 1000,
-        thermo_every: 5,
-        dump_every: 250,
-        ..MdRunOptions::default()
-    };
-    let mut lj = LennardJones::default();
-    let sum = md_run::run(&s, masses, &mut lj, &opts, dir.path(), ProgressMode::Quiet).expect("md");
-    let rows = thermo(&dir.path().join("thermo.csv"));
-    assert_eq!(rows.len(), 201);
-    assert_eq!((rows[200][0], rows[200][1]), (1000.0, 2000.0));
-    // NVE: the conserved column is the total energy, which stays put while the kinetic
-    // energy moves.
-    assert!(rows.iter().all(|r| r[6] == r[4]));
-    let ke = spread(rows.iter().map(|r| r[3]));
-    let dev = spread(rows.iter().map(|r| r[4]));
-    assert!(
-        ke > 0.1 && dev < 2e-3 * ke,
-        "energy spread {dev} vs kinetic {ke}"
-    );
-    assert!(sum.conserved_max_deviation < 0.005, "{sum:?}");
-    // Trajectory: frames 0, 250, ..., 1000 with energies and forces, readable as extended XYZ.
-    let traj = ai4s::potential::xyz::read(&dir.path().join("trajectory.xyz")).expect("xyz");
-    assert_eq!((traj.frames.len(), sum.frames), (5, 5));
-    assert_eq!(traj.type_map, ["Ar"]);
-    let last = traj.frames.last().expect("frame");
-    assert!((last.energy.expect("energy") - rows[200][2]).abs() < 1e-8);
-    assert_eq!(last.forces.as_ref().expect("forces").len(), 108);
-    let worst = (0..9).map(|k| (last.cell.h[k / 3][k % 3] - cell.h[k / 3][k % 3]).abs());
-    assert!(worst.fold(0.0, f64::max) < 1e-9);
-}
-
-#[test]
-fn nose_hoover_chain_holds_the_temperature_with_a_conserved_extended_energy() {
-    let (pos, cell) = diamond(5.431, 2);
-    let s = structure("Si", pos, cell);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = MdRunOptions {
-        ensemble: EnsembleKind::Nhc,
-        temperature: 800.0,
-        timestep: 1.0,
-        steps: 20_000,
-        tau: 50.0,
-        seed: 11,
-        thermo_every: 10,
-        dump_every: 0,
-        ..MdRunOptions::default()
-    };
-    let mut sw = StillingerWeber::default();
-    let masses = s.masses(&[]).expect("masses");
-    md_run::run(&s, masses, &mut sw, &opts, dir.path(), ProgressMode::Quiet).expect("md");
-    let rows = thermo(&dir.path().join("thermo.csv"));
-    let sampled = &rows[200..];
-    let mean = sampled.iter().map(|r| r[5]).sum::<f64>() / sampled.len() as f64;
-    assert!(
-        (mean - 800.0).abs() < 0.03 * 800.0,
-        "mean temperature {mean} K"
-    );
-    // The thermostat exchanges energy (the total moves) while H' stays put.
-    let total = spread(rows.iter().map(|r| r[4]));
-    let extended = spread(rows.iter().map(|r| r[6]));
-    assert!(total > 0.1, "total energy spread {total} eV");
-    assert!(
-        extended < 0.005 * total,
-        "H' spread {extended} vs total {total}"
-    );
-    assert!(!dir.path().join("trajectory.xyz").exists());
-}
-
-#[test]
-fn langevin_holds_the_temperature_and_its_effective_energy() {
-    let (pos, cell) = diamond(5.431, 2);
-    let s = structure("Si", pos, cell);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = MdRunOptions {
-        ensemble: EnsembleKind::Langevin,
-        temperature: 600.0,
-        steps: 10_000,
-        tau: 50.0,
-        seed: 5,
-        dump_every: 0,
-        ..MdRunOptions::default()
-    };
-    let mut sw = StillingerWeber::default();
-    let masses = s.masses(&[]).expect("masses");
-    md_run::run(&s, masses, &mut sw, &opts, dir.path(), ProgressMode::Quiet).expect("md");
-    let rows = thermo(&dir.path().join("thermo.csv"));
-    let sampled = &rows[100..];
-    let mean = sampled.iter().map(|r| r[5]).sum::<f64>() / sampled.len() as f64;
-    assert!(
-        (mean - 600.0).abs() < 0.03 * 600.0,
-        "mean temperature {mean} K"
-    );
-    // Heat Q = total - effective energy wanders by eV; the effective energy stays put.
-    let heat = spread(rows.iter().map(|r| r[4] - r[6]));
-    let effective = spread(rows.iter().map(|r| r[6]));
-    assert!(heat > 0.2, "heat exchanged {heat} eV");
-    assert!(
-        effective < 0.005 * heat,
-        "effective energy spread {effective} vs heat {heat}"
-    );
 }
 
 #[test]
@@ -291,26 +161,6 @@ fn saved_model(dir: &Path) -> PathBuf {
         bias: vec![-4.6],
     };
     ai4s::potential::dpmodel::save_native(&model, &meta, dir).expect("save")
-}
-
-#[test]
-fn an_element_the_model_does_not_know_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let model = saved_model(dir.path());
-    let device = test_device(Precision::F64, 3);
-    let e = load_force_field(&model, &["Si", "Cu", "Si"], &device, 1.0)
-        .err()
-        .expect("Cu is unknown")
-        .to_string();
-    assert!(e.contains("element Cu") && e.contains("[\"Si\"]"), "{e}");
-    let e = load_force_field(&dir.path().join("none.bpk"), &["Si"], &device, 1.0)
-        .err()
-        .expect("missing")
-        .to_string();
-    assert!(
-        e.contains("none.bpk") && e.contains("no such model file"),
-        "{e}"
-    );
 }
 
 fn ai4s(args: &[&str], cwd: &Path) -> Output {
