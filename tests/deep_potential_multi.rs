@@ -424,7 +424,10 @@ fn the_learning_curve_evaluates_every_training_system() {
         f2 > 3.0 * f1,
         "rmse_f_trn one system {f1}, with the bad one {f2}"
     );
-    // The validation set is the same good system in both runs (learning rate ~0: same model).
+    // The validation set is the same good system in both runs (learning rate ~0: an untrained
+    // model, whose error is about the labels' spread). The bad system would raise it about ten
+    // times if it leaked into validation; the weights themselves may differ a little, because
+    // other tests of this file draw from the same device random stream concurrently.
     let (v1, v2) = (last(&one, "rmse_f_val"), last(&two, "rmse_f_val"));
-    assert!((v1 - v2).abs() < 1e-3 * v1, "rmse_f_val {v1} vs {v2}");
+    assert!((v1 - v2).abs() < 0.05 * v1, "rmse_f_val {v1} vs {v2}");
 }
