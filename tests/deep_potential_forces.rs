@@ -23,13 +23,7 @@ fn system(pos: Vec<V3>, cell: ai4s::potential::cell::Cell, ntypes: usize) -> Sys
             .map(|s| s.to_string())
             .collect(),
         types: types_for(pos.len(), ntypes),
-        frames: vec![Frame {
-            cell,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos)],
     }
 }
 

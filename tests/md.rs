@@ -201,13 +201,7 @@ fn small_model(device: &Device) -> (DeepPot, ModelMeta) {
     let sys = System {
         type_map: vec!["Si".into()],
         types: vec![0; pos.len()],
-        frames: vec![Frame {
-            cell,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos)],
     };
     let stats = env::stats(&spec, &[(&sys, Path::new("x"))], 1).expect("stats");
     let net = NetSpec {
@@ -237,13 +231,7 @@ fn direct(
     let sys = System {
         type_map: meta.type_map.clone(),
         types: vec![0; pos.len()],
-        frames: vec![Frame {
-            cell,
-            pos: pos.to_vec(),
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos.to_vec())],
     };
     let data = env::build(&meta.env, &meta.stats, &sys, Path::new("x")).expect("env");
     let p = model.predict(&batch(&data, &[0], &sys.types, 1, &meta.bias, device));

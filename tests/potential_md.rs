@@ -90,13 +90,7 @@ fn structures_from_lammps_deepmd_and_xyz_files() {
     // A DeePMD system: frame 1 of two; an element without a mass needs --mass.
     let (pos, cell) = diamond(5.43, 1);
     let shifted: Vec<V3> = pos.iter().map(|r| [r[0] + 0.1, r[1], r[2]]).collect();
-    let frame = |pos: Vec<V3>| Frame {
-        cell,
-        pos,
-        energy: None,
-        forces: None,
-        virial: None,
-    };
+    let frame = |pos: Vec<V3>| Frame::unlabelled(cell, pos);
     let sys = System {
         type_map: vec!["Si".into(), "Xx".into()],
         types: vec![0, 0, 0, 0, 0, 0, 0, 1],
@@ -138,13 +132,7 @@ fn saved_model(dir: &Path) -> PathBuf {
     let sys = System {
         type_map: vec!["Si".into()],
         types: vec![0; pos.len()],
-        frames: vec![Frame {
-            cell,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos)],
     };
     let stats = env::stats(&spec, &[(&sys, Path::new("x"))], 1).expect("stats");
     let net = NetSpec {
@@ -182,13 +170,7 @@ fn the_command_runs_md_on_xyz_and_lammps_structures() {
     let sys = System {
         type_map: vec!["Si".into()],
         types: vec![0; n],
-        frames: vec![Frame {
-            cell,
-            pos: pos.clone(),
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos.clone())],
     };
     ai4s::potential::xyz::write(&d.join("si.xyz"), &sys).expect("xyz");
     let o = ai4s(

@@ -19,6 +19,19 @@ pub struct Frame {
     pub virial: Option<[V3; 3]>,
 }
 
+impl Frame {
+    /// A configuration without labels (a structure to simulate, or to take statistics from).
+    pub fn unlabelled(cell: Cell, pos: Vec<V3>) -> Frame {
+        Frame {
+            cell,
+            pos,
+            energy: None,
+            forces: None,
+            virial: None,
+        }
+    }
+}
+
 /// Frames sharing one list of atom types.
 #[derive(Clone, Debug, PartialEq)]
 pub struct System {

@@ -48,13 +48,7 @@ fn system(pos: Vec<V3>, cell: Cell, types: Vec<usize>, ntypes: usize) -> System 
             .map(|s| s.to_string())
             .collect(),
         types,
-        frames: vec![Frame {
-            cell,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos)],
     }
 }
 

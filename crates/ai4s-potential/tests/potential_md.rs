@@ -163,13 +163,7 @@ fn two_element_system() -> System {
     System {
         type_map: vec!["Si".into(), "C".into()],
         types: (0..pos.len()).map(|i| usize::from(i % 4 == 0)).collect(),
-        frames: vec![Frame {
-            cell: tilt,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(tilt, pos)],
     }
 }
 
@@ -240,13 +234,7 @@ fn saved_models(dir: &Path) -> (PathBuf, PathBuf) {
     let sys = System {
         type_map: vec!["Si".into()],
         types: vec![0; pos.len()],
-        frames: vec![Frame {
-            cell,
-            pos,
-            energy: None,
-            forces: None,
-            virial: None,
-        }],
+        frames: vec![Frame::unlabelled(cell, pos)],
     };
     let stats = env::stats(&spec, &[(&sys, Path::new("x"))], 1).expect("stats");
     let model = DeepPot::with_layout(&net, &spec.sel, &NetLayout::default(), &device());

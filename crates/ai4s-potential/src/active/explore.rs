@@ -71,13 +71,7 @@ pub(super) fn explore(
                 forces.push(ff.compute(&s.pos, &s.cell)?.forces);
             }
             visited.push(Visited {
-                frame: Frame {
-                    cell: s.cell,
-                    pos: s.pos.clone(),
-                    energy: None,
-                    forces: None,
-                    virial: None,
-                },
+                frame: Frame::unlabelled(s.cell, s.pos.clone()),
                 deviation: force_deviation(&forces),
             });
             Ok(())

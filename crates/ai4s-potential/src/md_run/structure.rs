@@ -85,13 +85,10 @@ pub fn read_structure(path: &Path, frame: usize, type_map: Option<&[String]>) ->
         let sys = System {
             type_map: data.type_map.clone(),
             types: data.types.clone(),
-            frames: vec![crate::frames::Frame {
-                cell: data.cell,
-                pos: data.pos.clone(),
-                energy: None,
-                forces: None,
-                virial: None,
-            }],
+            frames: vec![crate::frames::Frame::unlabelled(
+                data.cell,
+                data.pos.clone(),
+            )],
         };
         sys.validate_input(path)?;
         return Ok(Structure {
