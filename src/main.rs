@@ -258,6 +258,7 @@ enum PotentialCommand {
 /// Process-wide settings that must be made before any other thread exists.
 #[allow(unsafe_code)]
 fn init_process() {
+    ai4s::core::alloc::keep_freed_memory();
     // SAFETY: the first thing `main` does, while the process has a single thread; nothing else
     // reads or writes the environment or signal dispositions concurrently.
     unsafe {

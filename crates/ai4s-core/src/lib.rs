@@ -14,6 +14,7 @@
 //! - [`plot`]: figures (SVG + PNG, embedded font); [`progress`]: bars and log lines;
 //!   [`html`]: the map report; [`tensor`]: host data <-> tensors; [`io`]: atomic writes; [`error`]: the error type.
 
+pub mod alloc;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
@@ -26,6 +27,7 @@ pub mod free_energy;
 pub mod gp;
 pub mod html;
 pub mod io;
+pub mod kernels;
 pub mod langevin;
 pub mod linalg;
 pub mod metrics;

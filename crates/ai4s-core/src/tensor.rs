@@ -24,22 +24,31 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
         .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
 }
 
-/// `tanh(x)` for every tanh network in ai4s: on flex evaluated as `2 sigmoid(2x) - 1`, on other
-/// backends with their own `tanh`.
+/// `tanh(x)` for every tanh network in ai4s: on flex one fused, multi-threaded operation with
+/// its own fused backward ([`crate::kernels`]), on other backends their own `tanh`.
 ///
-/// Why: burn-flex evaluates `tanh` element by element with libm's `tanhf` (which calls
-/// `expm1f`), about 24 ns per element; in a profile of Deep Potential training on one core,
-/// `tanhf` and `expm1f` took 39 % of the time. Its `sigmoid` costs one `expf`, and its backward
-/// is one fused pass (`g s (1 - s)`). ndarray is the other way round (its sigmoid is composed of
-/// several ops and made Deep Potential training about 2x slower), and the GPU backends have a native
-/// tanh kernel, so they keep `tanh`. The two forms differ by rounding only: at most a few ulp
-/// of 1 (about 2e-7 absolute in f32, 4e-16 in f64), and the result stays within [-1, 1]. See
-/// BENCHMARKS.md ("Where ai4s is slower") for the timings.
+/// Why: burn-flex evaluates `tanh` (and `sigmoid`) element by element with a libm call on one
+/// thread; in a profile of Deep Potential training the activation and its `expf` took 34 % of
+/// the time even in the cheaper `2 sigmoid(2x) - 1` form. The GPU backends have a native tanh
+/// kernel, so they keep `tanh`. The fused form differs from libm's by rounding only (a few ulp;
+/// tested in [`crate::kernels`]), and the result stays within [-1, 1].
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     if crate::device::is_flex(&x.device()) {
-        burn::tensor::activation::sigmoid(x * 2.0) * 2.0 - 1.0
+        crate::kernels::tanh(x)
     } else {
         x.tanh()
+    }
+}
+
+/// `(1 - y^2) u` for `y = tanh(x)`: the derivative of [`tanh`] applied to `u` (a tangent in
+/// a forward pass, a gradient in a hand-written reverse pass). On flex one fused operation with
+/// a fused backward ([`crate::kernels`]) when `y` and `u` have the same shape; otherwise, and
+/// on other backends, composed of element-wise ops.
+pub fn dtanh_mul<const D: usize>(y: Tensor<D>, u: Tensor<D>) -> Tensor<D> {
+    if crate::device::is_flex(&y.device()) && y.dims() == u.dims() {
+        crate::kernels::dtanh_mul(y, u)
+    } else {
+        u * ((y.clone() * y).neg() + 1.0)
     }
 }
 
