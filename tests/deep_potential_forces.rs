@@ -169,3 +169,89 @@ fn check_forces_virial_and_gradients(ntypes: usize, layout: NetLayout) {
     let gp = ai4s::core::burn::optim::GradientsParams::from_grads(grads, &model_ad);
     assert!(!gp.is_empty(), "force loss must produce weight gradients");
 }
+
+/// Batches are windowed to the largest real neighbour count per type among their frames (the
+/// empty slots beyond it enter once, weighted): a batch of frames with very different
+/// neighbour counts (compressed, distorted, expanded so that only the first shell is inside
+/// the cut-off) must give each frame exactly the energy, forces and virial it gets alone, for
+/// one element and for two elements with per-pair nets.
+#[test]
+fn a_batch_predicts_what_each_frame_predicts_alone() {
+    for (ntypes, layout) in [
+        (1, NetLayout::default()),
+        (
+            2,
+            NetLayout {
+                type_one_side: false,
+                ..NetLayout::default()
+            },
+        ),
+    ] {
+        let device: Device =
+            ai4s::core::device::test_device(ai4s::core::device::Precision::F64, 11);
+        let (pos, cell) = diamond(5.43, 1);
+        let frames: Vec<Frame> = [0.95, 1.0, 1.1]
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let eps = [
+                    [s - 1.0, 0.0, 0.0],
+                    [0.0, s - 1.0, 0.0],
+                    [0.0, 0.0, s - 1.0],
+                ];
+                let moved = pos
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let t = (i + 5 * k) as f64 + 1.0;
+                        let r = apply_strain(*r, eps);
+                        [
+                            r[0] + 0.1 * (1.3 * t).sin(),
+                            r[1] + 0.1 * (2.1 * t).cos(),
+                            r[2],
+                        ]
+                    })
+                    .collect();
+                Frame::unlabelled(cell.strained(eps), moved)
+            })
+            .collect();
+        let mut sys = system(pos.clone(), cell, ntypes);
+        sys.frames = frames;
+        let spec = EnvSpec {
+            rcut: 4.2,
+            rcut_smth: 2.0,
+            sel: if ntypes == 1 { vec![40] } else { vec![20, 20] },
+        };
+        let bias = &[-4.6, -7.3][..ntypes];
+        let stats = env::stats(&spec, &[(&sys, Path::new("x"))], ntypes).expect("stats");
+        let net = NetSpec {
+            neuron: vec![4, 8],
+            axis_neuron: 3,
+            fitting_neuron: vec![10, 10],
+        };
+        let model = DeepPot::with_layout(&net, &spec.sel, &layout, &device);
+        let data = env::build(&spec, &stats, &sys, Path::new("x")).expect("env");
+        let all = model.predict(&batch(&data, &[0, 1, 2], &sys.types, ntypes, bias, &device));
+        let (e_all, f_all, v_all) = (to_vec(all.energy), to_vec(all.forces), to_vec(all.virial));
+        let n = pos.len();
+        let mut energies = Vec::new();
+        for k in 0..3 {
+            let one = model.predict(&batch(&data, &[k], &sys.types, ntypes, bias, &device));
+            let (e, f, v) = (to_vec(one.energy), to_vec(one.forces), to_vec(one.virial));
+            let close = |a: &[f64], b: &[f64], what: &str| {
+                for (x, y) in a.iter().zip(b) {
+                    assert!(
+                        (x - y).abs() < 1e-10 * (1.0 + y.abs()),
+                        "{ntypes} type(s), frame {k}, {what}: batch {x} vs alone {y}"
+                    );
+                }
+            };
+            close(&e_all[k..k + 1], &e, "energy");
+            close(&f_all[3 * n * k..3 * n * (k + 1)], &f, "forces");
+            close(&v_all[9 * k..9 * (k + 1)], &v, "virial");
+            energies.push(e[0]);
+        }
+        // The three frames are different structures: the check compares different numbers.
+        assert!((energies[0] - energies[2]).abs() > 1e-6, "{energies:?}");
+    }
+}

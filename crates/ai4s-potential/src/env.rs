@@ -198,6 +198,8 @@ pub struct EnvData {
     pub natoms: usize,
     /// Slots per atom.
     pub nnei: usize,
+    /// Slots per neighbour type (`sel`); each type's block holds its real neighbours first.
+    pub sel: Vec<usize>,
     /// `[frames, natoms, nnei, 4]` normalised rows (empty slots read as a neighbour at `rcut`).
     pub rows: Vec<f64>,
     /// `[frames, natoms, nnei, 4, 3]` Jacobians of the normalised rows.
@@ -268,6 +270,7 @@ pub fn build(
         frames: nf,
         natoms: n,
         nnei: s_tot,
+        sel: spec.sel.clone(),
         rows: Vec::with_capacity(nf * n * s_tot * 4),
         jac: Vec::with_capacity(nf * n * s_tot * 12),
         rvec: Vec::with_capacity(nf * n * s_tot * 3),
@@ -317,6 +320,7 @@ pub fn build_from_list(
         frames: 1,
         natoms: n,
         nnei: s_tot,
+        sel: spec.sel.clone(),
         rows: Vec::with_capacity(n * s_tot * 4),
         jac: Vec::with_capacity(n * s_tot * 12),
         rvec: Vec::with_capacity(n * s_tot * 3),

@@ -116,12 +116,20 @@ pub struct EnvTensors {
     pub rvec: Tensor<3>,
     /// `[A * Nc]` owner atom of each slot (batch-global index).
     pub owner: Tensor<1, Int>,
-    /// `[A, 1]` one-hot of each atom's type, per type.
-    pub type_mask: Vec<Tensor<2>>,
     /// `[A, 1]` per-atom energy bias.
     pub bias: Tensor<2>,
     /// Frames in the batch.
     pub frames: usize,
+    /// Slots per type block kept on the device (see [`batch`]); `rows` has `sum(window)` slots.
+    pub window: Vec<usize>,
+    /// `[1, Nc', 1]` multiplicity of each kept slot: 1, or the number of empty slots that one
+    /// representative empty slot stands for; `None` when every slot counts once.
+    pub slot_weight: Option<Tensor<3>>,
+    /// Slots per atom of the model (`sum(sel)`), the descriptor's normalisation.
+    pub nnei: usize,
+    /// Batch indices of the atoms of each centre type present, with the type (`None` for a
+    /// single type).
+    pub type_index: Option<Vec<(usize, Tensor<1, Int>)>>,
 }
 
 impl DeepPot {
@@ -266,44 +274,66 @@ impl DeepPot {
         Ok(layer.to_arrays()?.remove(0))
     }
 
-    /// Embedding `G`, its derivative `G'` along `s~`, `T`, `T<` and the flattened descriptor
-    /// `D` for normalised rows `[A, Nc, 4]`.
-    fn descriptor(&self, rows: &Tensor<3>, type_mask: &[Tensor<2>]) -> Descriptor {
-        let [a, nc, _] = rows.dims();
+    /// Embedding `G` of one block of `s` slots (`s_col`: `[A, s, 1]`) of neighbour type `t`,
+    /// and its derivative `G'` along `s~`, both `[A, s, M1]`. With per-pair nets each centre
+    /// type's atoms go through their own net only (gathered, then scattered back).
+    fn embed_block(&self, t: usize, s_col: Tensor<3>, env: &EnvTensors) -> (Tensor<3>, Tensor<3>) {
+        let [a, s, _] = s_col.dims();
+        let device = s_col.device();
         let ntypes = self.sel.len();
-        let device = rows.device();
+        let run = |net: &ResNet, col: Tensor<3>| {
+            let n = col.dims()[0];
+            let (g, gp) =
+                net.forward_tangent(col.reshape([n * s, 1]), Tensor::ones([n * s, 1], &device));
+            (g.reshape([n, s, self.m1]), gp.reshape([n, s, self.m1]))
+        };
+        match (&env.type_index, self.layout.type_one_side) {
+            (_, true) => run(&self.embed[t], s_col),
+            (None, false) => run(&self.embed[t * ntypes], s_col),
+            (Some(index), false) => {
+                let mut g = Tensor::<3>::zeros([a, s, self.m1], &device);
+                let mut gp = Tensor::<3>::zeros([a, s, self.m1], &device);
+                for (ti, idx) in index {
+                    let (gi, gpi) = run(
+                        &self.embed[ti + t * ntypes],
+                        s_col.clone().select(0, idx.clone()),
+                    );
+                    g = g.select_assign(0, idx.clone(), gi, IndexingUpdateOp::Add);
+                    gp = gp.select_assign(0, idx.clone(), gpi, IndexingUpdateOp::Add);
+                }
+                (g, gp)
+            }
+        }
+    }
+
+    /// Embedding `G`, its derivative `G'` along `s~`, `T`, `T<`, the flattened descriptor `D`
+    /// and the weighted rows for normalised rows `[A, Nc', 4]` laid out as `env.window`.
+    fn descriptor(&self, rows: &Tensor<3>, env: &EnvTensors) -> Descriptor {
+        let a = rows.dims()[0];
         let mut gs = Vec::new();
         let mut gps = Vec::new();
         let mut start = 0;
-        for (t, &s) in self.sel.iter().enumerate() {
-            let s_col = rows
-                .clone()
-                .narrow(1, start, s)
-                .narrow(2, 0, 1)
-                .reshape([a * s, 1]);
-            let ones = Tensor::ones([a * s, 1], &device);
-            let (g, gp) = if self.layout.type_one_side {
-                let (g, gp) = self.embed[t].forward_tangent(s_col, ones);
-                (g.reshape([a, s, self.m1]), gp.reshape([a, s, self.m1]))
-            } else {
-                // One net per (centre ti, neighbour t) pair, selected by the centre's type.
-                let mut g = Tensor::<3>::zeros([a, s, self.m1], &device);
-                let mut gp = Tensor::<3>::zeros([a, s, self.m1], &device);
-                for (ti, mask) in type_mask.iter().enumerate() {
-                    let (gi, gpi) =
-                        self.embed[ti + t * ntypes].forward_tangent(s_col.clone(), ones.clone());
-                    let m = mask.clone().reshape([a, 1, 1]);
-                    g = g + gi.reshape([a, s, self.m1]) * m.clone();
-                    gp = gp + gpi.reshape([a, s, self.m1]) * m;
-                }
-                (g, gp)
-            };
+        for (t, &s) in env.window.iter().enumerate() {
+            let s_col = rows.clone().narrow(1, start, s).narrow(2, 0, 1);
+            let (g, gp) = self.embed_block(t, s_col, env);
             gs.push(g);
             gps.push(gp);
             start += s;
         }
-        let g = Tensor::cat(gs, 1);
-        let t = rows.clone().swap_dims(1, 2).matmul(g.clone()) * (1.0 / nc as f64); // [A, 4, M1]
+        let cat = |mut v: Vec<Tensor<3>>| {
+            if v.len() == 1 {
+                v.remove(0)
+            } else {
+                Tensor::cat(v, 1)
+            }
+        };
+        let g = cat(gs);
+        let rows_w = match &env.slot_weight {
+            Some(w) => rows.clone() * w.clone(),
+            None => rows.clone(),
+        };
+        // [A, 4, M1]
+        let t = rows_w.clone().swap_dims(1, 2).matmul(g.clone()) * (1.0 / env.nnei as f64);
         let tl = t.clone().narrow(2, 0, self.m2); // [A, 4, M2]
         let d = t
             .clone()
@@ -312,10 +342,53 @@ impl DeepPot {
             .reshape([a, self.m1 * self.m2]);
         Descriptor {
             g,
-            gp: Tensor::cat(gps, 1),
+            gp: cat(gps),
             t,
             tl,
             d,
+            rows_w,
+        }
+    }
+
+    /// Atomic energies `[A, 1]` (bias included) from descriptors `d`, and with `reverse` also
+    /// `dE/dD` (`[A, M1 * M2]`) by the fitting nets' reverse pass. Each centre type's atoms go
+    /// through their own fitting net only.
+    fn fitting(
+        &self,
+        d: Tensor<2>,
+        env: &EnvTensors,
+        reverse: bool,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        let device = d.device();
+        let one = |ty: usize, d: Tensor<2>| {
+            let n = d.dims()[0];
+            let (h, saved) = self.fit[ty].forward_saved(d);
+            let e = self.out[ty].forward(h);
+            let d_d = reverse.then(|| {
+                let w_out = self.out[ty].weight.val(); // [last, 1]
+                let dh = Tensor::<2>::ones([n, 1], &device).matmul(w_out.transpose());
+                self.fit[ty].backward(&saved, dh)
+            });
+            (e, d_d)
+        };
+        match &env.type_index {
+            None => {
+                let (e, d_d) = one(0, d);
+                (env.bias.clone() + e, d_d)
+            }
+            Some(index) => {
+                let [a, nd] = d.dims();
+                let mut e_atom = env.bias.clone();
+                let mut d_d = reverse.then(|| Tensor::<2>::zeros([a, nd], &device));
+                for (ty, idx) in index {
+                    let (e, dd) = one(*ty, d.clone().select(0, idx.clone()));
+                    e_atom = e_atom.select_assign(0, idx.clone(), e, IndexingUpdateOp::Add);
+                    if let (Some(acc), Some(dd)) = (d_d.take(), dd) {
+                        d_d = Some(acc.select_assign(0, idx.clone(), dd, IndexingUpdateOp::Add));
+                    }
+                }
+                (e_atom, d_d)
+            }
         }
     }
 
@@ -324,19 +397,19 @@ impl DeepPot {
         let [a, nc, _] = env.rows.dims();
         let (m1, m2) = (self.m1, self.m2);
         let device = env.rows.device();
-        let inv = 1.0 / nc as f64;
-        let Descriptor { g, gp, t, tl, d } = self.descriptor(&env.rows, &env.type_mask);
-        // Atomic energies and dE/dD per centre type.
-        let mut e_atom = env.bias.clone();
-        let mut d_d = Tensor::<2>::zeros([a, m1 * m2], &device);
-        for (ty, mask) in env.type_mask.iter().enumerate() {
-            let (h, saved) = self.fit[ty].forward_saved(d.clone());
-            let w_out = self.out[ty].weight.val(); // [last, 1]
-            e_atom = e_atom + self.out[ty].forward(h) * mask.clone();
-            let dh = mask.clone().matmul(w_out.transpose()); // [A, last]
-            d_d = d_d + self.fit[ty].backward(&saved, dh);
-        }
-        let lambda = d_d.reshape([a, m1, m2]);
+        let inv = 1.0 / env.nnei as f64;
+        let Descriptor {
+            g,
+            gp,
+            t,
+            tl,
+            d,
+            rows_w,
+        } = self.descriptor(&env.rows, env);
+        let (e_atom, d_d) = self.fitting(d, env, true);
+        let lambda = d_d
+            .expect("the reverse pass was asked for")
+            .reshape([a, m1, m2]);
         let gamma_a = tl.matmul(lambda.clone().swap_dims(1, 2)); // [A, 4, M1]
         let gamma_b = t.matmul(lambda); // [A, 4, M2]
         let gamma = if m2 < m1 {
@@ -344,13 +417,17 @@ impl DeepPot {
         } else {
             gamma_a + gamma_b
         };
-        let mut d_r = g.matmul(gamma.clone().swap_dims(1, 2)) * inv; // [A, Nc, 4]
-        let d_g = env.rows.clone().matmul(gamma) * inv; // [A, Nc, M1]
-        let d_s = (d_g * gp).sum_dim(2); // [A, Nc, 1]
-        d_r = d_r + Tensor::cat(vec![d_s, Tensor::zeros([a, nc, 3], &device)], 2);
+        let mut d_r = g.matmul(gamma.clone().swap_dims(1, 2)) * inv; // [A, Nc', 4] without G'
+        if let Some(w) = &env.slot_weight {
+            d_r = d_r * w.clone();
+        }
+        let d_g = rows_w.matmul(gamma) * inv; // [A, Nc', M1]
+        let d_s = (d_g * gp).sum_dim(2); // [A, Nc', 1], adds to column 0 of dE/dR
+        let jac_s = env.jac.clone().narrow(2, 0, 1).reshape([a, nc, 3]);
         let grad = (d_r.unsqueeze_dim::<4>(3) * env.jac.clone())
             .sum_dim(2)
-            .reshape([a, nc, 3]); // dE/dr_ij
+            .reshape([a, nc, 3])
+            + d_s * jac_s; // dE/dr_ij
         let own = grad.clone().sum_dim(1).reshape([a, 3]);
         let scattered = Tensor::<2>::zeros([a, 3], &device).select_assign(
             0,
@@ -359,16 +436,18 @@ impl DeepPot {
             IndexingUpdateOp::Add,
         );
         let forces = own - scattered;
-        let per_atom_virial = (env.rvec.clone().unsqueeze_dim::<4>(3) * grad.unsqueeze_dim::<4>(2))
-            .sum_dim(1)
-            .reshape([a, 9])
+        let frames = env.frames;
+        let natoms = a / frames;
+        // W = -sum_ij r_ij (outer) g_ij, one product per frame over all its slots.
+        let virial = env
+            .rvec
+            .clone()
+            .reshape([frames, natoms * nc, 3])
+            .swap_dims(1, 2)
+            .matmul(grad.reshape([frames, natoms * nc, 3]))
+            .reshape([frames, 9])
             .neg();
-        let natoms = a / env.frames;
-        let energy = e_atom.reshape([env.frames, natoms]).sum_dim(1);
-        let virial = per_atom_virial
-            .reshape([env.frames, natoms, 9])
-            .sum_dim(1)
-            .reshape([env.frames, 9]);
+        let energy = e_atom.reshape([frames, natoms]).sum_dim(1);
         Prediction {
             energy,
             forces,
@@ -379,11 +458,8 @@ impl DeepPot {
     /// Total energies only (no force path), for checks against autodiff.
     pub fn energy_from_rows(&self, rows: Tensor<3>, env: &EnvTensors) -> Tensor<2> {
         let a = rows.dims()[0];
-        let d = self.descriptor(&rows, &env.type_mask).d;
-        let mut e = env.bias.clone();
-        for (ty, mask) in env.type_mask.iter().enumerate() {
-            e = e + self.out[ty].forward(self.fit[ty].forward_saved(d.clone()).0) * mask.clone();
-        }
+        let d = self.descriptor(&rows, env).d;
+        let e = self.fitting(d, env, false).0;
         e.reshape([env.frames, a / env.frames]).sum_dim(1)
     }
 }
@@ -395,9 +471,18 @@ struct Descriptor {
     t: Tensor<3>,
     tl: Tensor<3>,
     d: Tensor<2>,
+    /// Rows times their slot multiplicity.
+    rows_w: Tensor<3>,
 }
 
 /// Moves the frames `idx` of `data` to the device as one batch.
+///
+/// Empty slots sit at the end of each type block and all read the same (a neighbour at
+/// `rcut`), so a block is cut to the batch's largest real-neighbour count `k_t` plus, when
+/// `k_t < sel_t`, one representative empty slot that counts `sel_t - k_t` times in `T`. The
+/// energy, forces and virial are those of the full `sel` layout (empty slots have no
+/// Jacobian), while the embedding nets and the force path touch only `sum(k_t + 1)` slots per
+/// atom instead of `sum(sel_t)`.
 pub fn batch(
     data: &crate::env::EnvData,
     idx: &[usize],
@@ -406,40 +491,91 @@ pub fn batch(
     bias: &[f64],
     device: &Device,
 ) -> EnvTensors {
-    use ai4s_core::burn::tensor::TensorData;
     let (n, nc) = (data.natoms, data.nnei);
     let a = idx.len() * n;
-    let mut rows = Vec::with_capacity(a * nc * 4);
-    let mut jac = Vec::with_capacity(a * nc * 12);
-    let mut rvec = Vec::with_capacity(a * nc * 3);
-    let mut owner = Vec::with_capacity(a * nc);
-    for (b, &f) in idx.iter().enumerate() {
-        let per = n * nc;
-        rows.extend_from_slice(&data.rows[f * per * 4..(f + 1) * per * 4]);
-        jac.extend_from_slice(&data.jac[f * per * 12..(f + 1) * per * 12]);
-        rvec.extend_from_slice(&data.rvec[f * per * 3..(f + 1) * per * 3]);
-        owner.extend(
-            data.owner[f * per..(f + 1) * per]
-                .iter()
-                .map(|&o| o + (b * n) as i64),
-        );
+    let per = n * nc;
+    // Real neighbours per type block: the largest count over the batch's atoms.
+    let mut offsets = Vec::with_capacity(data.sel.len());
+    let mut off = 0;
+    for &s in &data.sel {
+        offsets.push(off);
+        off += s;
     }
-    let type_mask = (0..ntypes)
-        .map(|t| {
-            let m: Vec<f64> = (0..a)
-                .map(|i| if types[i % n] == t { 1.0 } else { 0.0 })
-                .collect();
-            Tensor::from_data(TensorData::new(m, [a, 1]), device)
-        })
+    let mut real = vec![0usize; data.sel.len()];
+    for &f in idx {
+        for i in 0..n {
+            for (t, (&o, &s)) in offsets.iter().zip(&data.sel).enumerate() {
+                let base = (f * per + i * nc + o) * 3;
+                let k = (0..s)
+                    .take_while(|&k| data.rvec[base + 3 * k..base + 3 * k + 3] != [0.0; 3])
+                    .count();
+                real[t] = real[t].max(k);
+            }
+        }
+    }
+    let window: Vec<usize> = real
+        .iter()
+        .zip(&data.sel)
+        .map(|(&k, &s)| if k < s { k + 1 } else { s })
         .collect();
+    // Kept slots (indices within an atom's full layout) and their multiplicities.
+    let mut kept = Vec::new();
+    let mut weight = Vec::new();
+    for t in 0..data.sel.len() {
+        for k in 0..window[t] {
+            kept.push(offsets[t] + k);
+            weight.push(if k == real[t] && k < data.sel[t] {
+                (data.sel[t] - real[t]) as f64
+            } else {
+                1.0
+            });
+        }
+    }
+    let ncw = kept.len();
+    let mut rows = Vec::with_capacity(a * ncw * 4);
+    let mut jac = Vec::with_capacity(a * ncw * 12);
+    let mut rvec = Vec::with_capacity(a * ncw * 3);
+    let mut owner = Vec::with_capacity(a * ncw);
+    for (b, &f) in idx.iter().enumerate() {
+        for i in 0..n {
+            let atom = f * per + i * nc;
+            for &k in &kept {
+                let slot = atom + k;
+                rows.extend_from_slice(&data.rows[slot * 4..slot * 4 + 4]);
+                jac.extend_from_slice(&data.jac[slot * 12..slot * 12 + 12]);
+                rvec.extend_from_slice(&data.rvec[slot * 3..slot * 3 + 3]);
+                owner.push(data.owner[slot] + (b * n) as i64);
+            }
+        }
+    }
+    let type_index = (ntypes > 1).then(|| {
+        (0..ntypes)
+            .filter_map(|t| {
+                let at: Vec<i64> = (0..a as i64)
+                    .filter(|&i| types[i as usize % n] == t)
+                    .collect();
+                (!at.is_empty()).then(|| {
+                    let len = at.len();
+                    (t, Tensor::from_data(TensorData::new(at, [len]), device))
+                })
+            })
+            .collect()
+    });
+    let slot_weight = weight
+        .iter()
+        .any(|&w| w != 1.0)
+        .then(|| Tensor::from_data(TensorData::new(weight, [1, ncw, 1]), device));
     let bias: Vec<f64> = (0..a).map(|i| bias[types[i % n]]).collect();
     EnvTensors {
-        rows: Tensor::from_data(TensorData::new(rows, [a, nc, 4]), device),
-        jac: Tensor::from_data(TensorData::new(jac, [a, nc, 4, 3]), device),
-        rvec: Tensor::from_data(TensorData::new(rvec, [a, nc, 3]), device),
-        owner: Tensor::from_data(TensorData::new(owner, [a * nc]), device),
-        type_mask,
+        rows: Tensor::from_data(TensorData::new(rows, [a, ncw, 4]), device),
+        jac: Tensor::from_data(TensorData::new(jac, [a, ncw, 4, 3]), device),
+        rvec: Tensor::from_data(TensorData::new(rvec, [a, ncw, 3]), device),
+        owner: Tensor::from_data(TensorData::new(owner, [a * ncw]), device),
         bias: Tensor::from_data(TensorData::new(bias, [a, 1]), device),
         frames: idx.len(),
+        window,
+        slot_weight,
+        nnei: nc,
+        type_index,
     }
 }

@@ -173,8 +173,8 @@ impl ResNet {
         for (k, layer) in self.layers.iter().enumerate() {
             let (i, o) = Self::dims(layer);
             let (t, scale) = self.layer(k, h.clone());
-            let dt = (t.clone() * t.clone()).neg() + 1.0;
-            let mut tp = dt * hp.clone().matmul(layer.weight.val());
+            let mut tp =
+                ai4s_core::tensor::dtanh_mul(t.clone(), hp.clone().matmul(layer.weight.val()));
             let mut t = t;
             if let Some(s) = scale {
                 t = t * s.clone();
@@ -212,7 +212,7 @@ impl ResNet {
     pub(super) fn backward(&self, saved: &[Saved], mut dy: Tensor<2>) -> Tensor<2> {
         for (layer, (t, scale)) in self.layers.iter().zip(saved).rev() {
             let (i, o) = Self::dims(layer);
-            let mut dz = dy.clone() * ((t.clone() * t.clone()).neg() + 1.0);
+            let mut dz = ai4s_core::tensor::dtanh_mul(t.clone(), dy.clone());
             if let Some(s) = scale {
                 dz = dz * s.clone();
             }
