@@ -24,15 +24,34 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
         .map_err(|e| Error::Runtime(format!("reading tensor: {e:?}")))
 }
 
-/// `tanh(x)` for every tanh network in ai4s: on flex one fused, multi-threaded operation with
-/// its own fused backward ([`crate::kernels`]), on other backends their own `tanh`.
+/// `tanh(x)` for the tanh networks of the tasks (MLPs, policies, PINNs): on flex evaluated as
+/// `2 sigmoid(2x) - 1`, on other backends with their own `tanh`.
 ///
-/// Why: burn-flex evaluates `tanh` (and `sigmoid`) element by element with a libm call on one
-/// thread; in a profile of Deep Potential training the activation and its `expf` took 34 % of
-/// the time even in the cheaper `2 sigmoid(2x) - 1` form. The GPU backends have a native tanh
-/// kernel, so they keep `tanh`. The fused form differs from libm's by rounding only (a few ulp;
-/// tested in [`crate::kernels`]), and the result stays within [-1, 1].
+/// Why: burn-flex evaluates `tanh` element by element with libm's `tanhf` (which calls
+/// `expm1f`), about 24 ns per element; in a profile of Deep Potential training on one core,
+/// `tanhf` and `expm1f` took 39 % of the time. Its `sigmoid` costs one `expf`, and its backward
+/// is one fused pass (`g s (1 - s)`). ndarray is the other way round (its sigmoid is composed of
+/// several ops and made Deep Potential training about 2x slower), and the GPU backends have a native
+/// tanh kernel, so they keep `tanh`. The two forms differ by rounding only: at most a few ulp
+/// of 1 (about 2e-7 absolute in f32, 4e-16 in f64), and the result stays within [-1, 1]. See
+/// BENCHMARKS.md ("Where ai4s is slower") for the timings.
+///
+/// [`fused_tanh`] is faster still; the tasks keep this form so that their seeded results (the
+/// numbers in README.md) stay as measured.
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if crate::device::is_flex(&x.device()) {
+        burn::tensor::activation::sigmoid(x * 2.0) * 2.0 - 1.0
+    } else {
+        x.tanh()
+    }
+}
+
+/// `tanh(x)` as one fused, multi-threaded operation with its own fused backward on flex
+/// ([`crate::kernels`]), the backend's own `tanh` elsewhere. The Deep Potential's networks use
+/// it: in a profile of its training the activation and its `expf` took 34 % of the time even
+/// in the `2 sigmoid(2x) - 1` form of [`tanh`]. It differs from libm's `tanh` by rounding only
+/// (a few ulp; tested in [`crate::kernels`]) and stays within [-1, 1].
+pub fn fused_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     if crate::device::is_flex(&x.device()) {
         crate::kernels::tanh(x)
     } else {
@@ -40,7 +59,7 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     }
 }
 
-/// `(1 - y^2) u` for `y = tanh(x)`: the derivative of [`tanh`] applied to `u` (a tangent in
+/// `(1 - y^2) u` for `y = tanh(x)`: the derivative of [`fused_tanh`] applied to `u` (a tangent in
 /// a forward pass, a gradient in a hand-written reverse pass). On flex one fused operation with
 /// a fused backward ([`crate::kernels`]) when `y` and `u` have the same shape; otherwise, and
 /// on other backends, composed of element-wise ops.
@@ -59,31 +78,72 @@ mod tests {
 
     #[test]
     fn tanh_matches_the_library_tanh_and_its_gradient() {
+        let forms: [(&str, fn(Tensor<1>) -> Tensor<1>); 2] =
+            [("tanh", tanh::<1>), ("fused_tanh", fused_tanh::<1>)];
         let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
         let xs: Vec<f32> = (-400..=400)
             .map(|i| i as f32 * 0.05)
             .chain([-1e30, -90.0, -1e-6, 0.0, 1e-6, 90.0, 1e30])
             .collect();
         let n = xs.len();
-        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device);
         assert!(is_flex(&device) && is_flex(&device.clone().autodiff()));
-        let ours = to_vec(tanh(x)).expect("values");
-        for (v, x) in ours.iter().zip(&xs) {
-            let exact = (*x as f64).tanh();
-            assert!(
-                (v - exact).abs() <= 3e-7,
-                "tanh({x}) = {v}, expected {exact}"
-            );
-            assert!(v.abs() <= 1.0, "tanh({x}) = {v} leaves [-1, 1]");
+        for (name, f) in forms {
+            let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device);
+            let ours = to_vec(f(x)).expect("values");
+            for (v, x) in ours.iter().zip(&xs) {
+                let exact = (*x as f64).tanh();
+                assert!(
+                    (v - exact).abs() <= 3e-7,
+                    "{name}({x}) = {v}, expected {exact}"
+                );
+                assert!(v.abs() <= 1.0, "{name}({x}) = {v} leaves [-1, 1]");
+            }
+            // The gradient is 1 - tanh^2.
+            let ad = device.clone().autodiff();
+            let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &ad).require_grad();
+            let grads = f(x.clone()).sum().backward();
+            let g = to_vec(x.grad(&grads).expect("grad")).expect("values");
+            for (g, x) in g.iter().zip(&xs) {
+                let t = (*x as f64).tanh();
+                assert!((g - (1.0 - t * t)).abs() <= 1e-6, "d {name}({x}) = {g}");
+            }
         }
-        // The gradient through the sigmoid form is 1 - tanh^2.
-        let ad = device.clone().autodiff();
-        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &ad).require_grad();
-        let grads = tanh(x.clone()).sum().backward();
-        let g = to_vec(x.grad(&grads).expect("grad")).expect("values");
-        for (g, x) in g.iter().zip(&xs) {
-            let t = (*x as f64).tanh();
-            assert!((g - (1.0 - t * t)).abs() <= 1e-6, "d tanh({x}) = {g}");
+    }
+
+    /// `dtanh_mul(y, u) = (1 - y^2) u` and its gradients in both arguments, in f64, against
+    /// the composed element-wise form.
+    #[test]
+    fn dtanh_mul_and_its_gradients_match_the_composed_form() {
+        let device = make_device(Backend::Flex, Precision::F64, 0).expect("flex");
+        let ad = device.autodiff();
+        let n = 40_000; // above the kernels' parallel chunk
+        let ys: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin() * 0.99).collect();
+        let us: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.11).cos() * 3.0).collect();
+        let ws: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+        let run = |fused: bool| {
+            let y = Tensor::<1>::from_data(TensorData::new(ys.clone(), [n]), &ad).require_grad();
+            let u = Tensor::<1>::from_data(TensorData::new(us.clone(), [n]), &ad).require_grad();
+            let w = Tensor::<1>::from_data(TensorData::new(ws.clone(), [n]), &ad);
+            let v = if fused {
+                dtanh_mul(y.clone(), u.clone())
+            } else {
+                u.clone() * ((y.clone() * y.clone()).neg() + 1.0)
+            };
+            let grads = (v.clone() * w).sum().backward();
+            [
+                to_vec(v.inner()).expect("v"),
+                to_vec(y.grad(&grads).expect("dy")).expect("dy"),
+                to_vec(u.grad(&grads).expect("du")).expect("du"),
+            ]
+        };
+        let (fused, composed) = (run(true), run(false));
+        for (k, (a, b)) in fused.iter().zip(&composed).enumerate() {
+            let worst = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-13, "output {k}: worst difference {worst}");
         }
     }
 }

@@ -158,7 +158,7 @@ impl ResNet {
 
     /// `tanh(x W + b)` and the factor `idt` (if any) that scales it.
     pub(super) fn layer(&self, k: usize, h: Tensor<2>) -> (Tensor<2>, Option<Tensor<2>>) {
-        let t = ai4s_core::tensor::tanh(self.layers[k].forward(h));
+        let t = ai4s_core::tensor::fused_tanh(self.layers[k].forward(h));
         let scale = self
             .idt
             .get(k)
