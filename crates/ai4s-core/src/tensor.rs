@@ -78,8 +78,8 @@ mod tests {
 
     #[test]
     fn tanh_matches_the_library_tanh_and_its_gradient() {
-        let forms: [(&str, fn(Tensor<1>) -> Tensor<1>); 2] =
-            [("tanh", tanh::<1>), ("fused_tanh", fused_tanh::<1>)];
+        type Form = fn(Tensor<1>) -> Tensor<1>;
+        let forms: [(&str, Form); 2] = [("tanh", tanh::<1>), ("fused_tanh", fused_tanh::<1>)];
         let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
         let xs: Vec<f32> = (-400..=400)
             .map(|i| i as f32 * 0.05)
