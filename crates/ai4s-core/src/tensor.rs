@@ -110,16 +110,18 @@ mod tests {
         }
     }
 
-    /// `dtanh_mul(y, u) = (1 - y^2) u` and its gradients in both arguments, in f64, against
-    /// the composed element-wise form.
+    /// `dtanh_mul(y, u) = (1 - y^2) u` and its gradients in both arguments against the composed
+    /// element-wise form. In f32: the flex device's precision is chosen once per process and the
+    /// other tests in this binary compute in f32 (the f64 kernels are checked against libm in
+    /// `kernels` and through the Deep Potential's f64 force tests).
     #[test]
     fn dtanh_mul_and_its_gradients_match_the_composed_form() {
-        let device = make_device(Backend::Flex, Precision::F64, 0).expect("flex");
+        let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
         let ad = device.autodiff();
         let n = 40_000; // above the kernels' parallel chunk
-        let ys: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin() * 0.99).collect();
-        let us: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.11).cos() * 3.0).collect();
-        let ws: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+        let ys: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.37).sin() * 0.99).collect();
+        let us: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.11).cos() * 3.0).collect();
+        let ws: Vec<f32> = (0..n).map(|i| 1.0 + (i % 7) as f32).collect();
         let run = |fused: bool| {
             let y = Tensor::<1>::from_data(TensorData::new(ys.clone(), [n]), &ad).require_grad();
             let u = Tensor::<1>::from_data(TensorData::new(us.clone(), [n]), &ad).require_grad();
@@ -138,12 +140,16 @@ mod tests {
         };
         let (fused, composed) = (run(true), run(false));
         for (k, (a, b)) in fused.iter().zip(&composed).enumerate() {
+            // Relative to the size of the value: the two forms round in a different order.
             let worst = a
                 .iter()
                 .zip(b)
-                .map(|(x, y)| (x - y).abs())
+                .map(|(x, y)| (x - y).abs() / y.abs().max(1.0))
                 .fold(0.0, f64::max);
-            assert!(worst < 1e-13, "output {k}: worst difference {worst}");
+            assert!(
+                worst < 1e-6,
+                "output {k}: worst relative difference {worst}"
+            );
         }
     }
 }
