@@ -71,6 +71,18 @@ pub fn dtanh_mul<const D: usize>(y: Tensor<D>, u: Tensor<D>) -> Tensor<D> {
     }
 }
 
+/// `t + [h, h]` for `t` of shape `[n, 2w]` and `h` of shape `[n, w]` (DeePMD's residual across
+/// a layer that doubles its width): on flex one fused pass with a fused backward
+/// ([`crate::kernels`]), elsewhere `t + cat([h, h], 1)`.
+pub fn add_doubled(t: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+    let ([n, w2], [m, w]) = (t.dims(), h.dims());
+    if crate::device::is_flex(&t.device()) && n == m && w2 == 2 * w {
+        crate::kernels::add_doubled(t, h)
+    } else {
+        t + Tensor::cat(vec![h.clone(), h], 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +162,43 @@ mod tests {
                 worst < 1e-6,
                 "output {k}: worst relative difference {worst}"
             );
+        }
+    }
+
+    /// `add_doubled(t, h) = t + [h, h]` and its gradients against the composed form, on a
+    /// size above the kernels' parallel chunk and on a small one.
+    #[test]
+    fn add_doubled_and_its_gradients_match_the_composed_form() {
+        let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
+        let ad = device.autodiff();
+        for (n, w) in [(3usize, 5usize), (700, 50)] {
+            let ts: Vec<f32> = (0..n * 2 * w).map(|i| ((i as f32) * 0.37).sin()).collect();
+            let hs: Vec<f32> = (0..n * w).map(|i| ((i as f32) * 0.11).cos()).collect();
+            let ws: Vec<f32> = (0..n * 2 * w).map(|i| 1.0 + (i % 7) as f32).collect();
+            let run = |fused: bool| {
+                let t = Tensor::<2>::from_data(TensorData::new(ts.clone(), [n, 2 * w]), &ad)
+                    .require_grad();
+                let h =
+                    Tensor::<2>::from_data(TensorData::new(hs.clone(), [n, w]), &ad).require_grad();
+                let weight = Tensor::<2>::from_data(TensorData::new(ws.clone(), [n, 2 * w]), &ad);
+                let v = if fused {
+                    add_doubled(t.clone(), h.clone())
+                } else {
+                    t.clone() + Tensor::cat(vec![h.clone(), h.clone()], 1)
+                };
+                let grads = (v.clone() * weight).sum().backward();
+                [
+                    to_vec(v.inner()).expect("v"),
+                    to_vec(t.grad(&grads).expect("dt")).expect("dt"),
+                    to_vec(h.grad(&grads).expect("dh")).expect("dh"),
+                ]
+            };
+            let (fused, composed) = (run(true), run(false));
+            for (k, (a, b)) in fused.iter().zip(&composed).enumerate() {
+                assert_eq!(a.len(), b.len());
+                // Additions of the same two numbers: exactly equal.
+                assert_eq!(a, b, "output {k} at n = {n}, w = {w}");
+            }
         }
     }
 }

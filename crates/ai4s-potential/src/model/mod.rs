@@ -417,11 +417,13 @@ impl DeepPot {
         } else {
             gamma_a + gamma_b
         };
-        let mut d_r = g.matmul(gamma.clone().swap_dims(1, 2)) * inv; // [A, Nc', 4] without G'
+        // The 1/Nc of T, applied once to the small Gamma rather than to both [A, Nc', .] products.
+        let gamma = gamma * inv;
+        let mut d_r = g.matmul(gamma.clone().swap_dims(1, 2)); // [A, Nc', 4] without G'
         if let Some(w) = &env.slot_weight {
             d_r = d_r * w.clone();
         }
-        let d_g = rows_w.matmul(gamma) * inv; // [A, Nc', M1]
+        let d_g = rows_w.matmul(gamma); // [A, Nc', M1]
         let d_s = (d_g * gp).sum_dim(2); // [A, Nc', 1], adds to column 0 of dE/dR
         let jac_s = env.jac.clone().narrow(2, 0, 1).reshape([a, nc, 3]);
         let grad = (d_r.unsqueeze_dim::<4>(3) * env.jac.clone())

@@ -59,13 +59,15 @@ pub struct ResNet {
     pub(super) idt: Vec<Option<Param<Tensor<1>>>>,
 }
 
-pub(super) fn residual(x: Tensor<2>, w_in: usize, w_out: usize) -> Option<Tensor<2>> {
+/// `t + r(x)` with DeePMD's residual `r`: `x` (same width), `[x, x]` (doubling, one fused
+/// pass on flex) or none.
+pub(super) fn add_residual(t: Tensor<2>, x: Tensor<2>, w_in: usize, w_out: usize) -> Tensor<2> {
     if w_in == w_out {
-        Some(x)
+        t + x
     } else if 2 * w_in == w_out {
-        Some(Tensor::cat(vec![x.clone(), x], 1))
+        ai4s_core::tensor::add_doubled(t, x)
     } else {
-        None
+        t
     }
 }
 
@@ -180,10 +182,7 @@ impl ResNet {
                 t = t * s.clone();
                 tp = tp * s;
             }
-            (h, hp) = match (residual(h, i, o), residual(hp, i, o)) {
-                (Some(r), Some(rp)) => (t + r, tp + rp),
-                _ => (t, tp),
-            };
+            (h, hp) = (add_residual(t, h, i, o), add_residual(tp, hp, i, o));
         }
         (h, hp)
     }
@@ -200,10 +199,7 @@ impl ResNet {
                 Some(s) => t * s,
                 None => t,
             };
-            h = match residual(h, i, o) {
-                Some(r) => t + r,
-                None => t,
-            };
+            h = add_residual(t, h, i, o);
         }
         (h, saved)
     }
