@@ -19,13 +19,7 @@ fn opts(out: &Path, extra: &[String]) -> RunOptions {
         "disp_freq=20".to_string(),
     ];
     sets.extend(extra.iter().cloned());
-    RunOptions {
-        out: Some(out.to_path_buf()),
-        quick: true,
-        quiet: true,
-        sets,
-        ..Default::default()
-    }
+    RunOptions::quick_into(out, &sets.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[test]
@@ -113,7 +107,7 @@ fn bad_settings_are_refused_with_the_field_named() {
         &opts(&d.path().join("c"), &["sel=[48, 10]".into()]),
     )
     .expect_err("sel per type");
-    assert!(e.to_string().contains("`sel`"), "{e}");
+    assert!(e.to_string().contains("`descriptor.sel`"), "{e}");
     let e = run_task(
         &DeepPotential,
         &opts(&d.path().join("d"), &["training_data=/no/such/dir".into()]),

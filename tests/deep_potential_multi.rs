@@ -16,7 +16,11 @@ use ai4s::potential::frames::{Frame, System};
 use ai4s::potential::labeller::Labeller;
 use ai4s::potential::lj::LjMixture;
 use ai4s::potential::model_file::load_model;
-use ai4s::potential::train::{DeepPotConfig, train_into};
+use ai4s::potential::train::train_into;
+use ai4s::potential::train_config::{
+    DataConfig, DeepPotConfig, DescriptorConfig, FittingNetConfig, LearningRateConfig,
+    TrainingConfig,
+};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use std::path::{Path, PathBuf};
 
@@ -133,6 +137,37 @@ fn write(root: &Path, name: &str, s: &System) -> String {
     dir.display().to_string()
 }
 
+/// A one-step model on two types with tiny nets: for the bookkeeping tests.
+fn tiny(training_data: String, validation_data: String) -> DeepPotConfig {
+    DeepPotConfig {
+        data: DataConfig {
+            training_data,
+            validation_data,
+            test_data: String::new(),
+            type_map: Vec::new(),
+            batch_size: 1,
+        },
+        descriptor: DescriptorConfig {
+            rcut: 5.0,
+            rcut_smth: 1.0,
+            sel: vec![24, 24],
+            neuron: vec![4, 8],
+            axis_neuron: 2,
+            ..DescriptorConfig::default()
+        },
+        fitting_net: FittingNetConfig {
+            neuron: vec![8],
+            ..FittingNetConfig::default()
+        },
+        training: TrainingConfig {
+            numb_steps: 1,
+            disp_freq: 1,
+            ..TrainingConfig::default()
+        },
+        ..DeepPotConfig::default()
+    }
+}
+
 #[test]
 fn two_element_deep_potential_learns_per_type_bias_and_forces() {
     let start = std::time::Instant::now();
@@ -157,21 +192,35 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
         .map(|(k, s)| write(tmp.path(), &format!("train_{k}"), s))
         .collect();
     let cfg = DeepPotConfig {
-        training_data: train_dirs.join(","),
-        validation_data: write(tmp.path(), "val", &val),
-        test_data: write(tmp.path(), "test", &test),
-        rcut,
-        rcut_smth: 1.0,
-        sel: sel.clone(),
-        neuron: vec![8, 16],
-        axis_neuron: 4,
-        fitting_neuron: vec![32, 32],
-        numb_steps: 2000,
-        batch_size: 1,
-        start_lr: 5e-3,
-        stop_lr: 1e-4,
-        decay_steps: 100,
-        disp_freq: 500,
+        data: DataConfig {
+            training_data: train_dirs.join(","),
+            validation_data: write(tmp.path(), "val", &val),
+            test_data: write(tmp.path(), "test", &test),
+            type_map: Vec::new(),
+            batch_size: 1,
+        },
+        descriptor: DescriptorConfig {
+            rcut,
+            rcut_smth: 1.0,
+            sel: sel.clone(),
+            neuron: vec![8, 16],
+            axis_neuron: 4,
+            ..DescriptorConfig::default()
+        },
+        fitting_net: FittingNetConfig {
+            neuron: vec![32, 32],
+            ..FittingNetConfig::default()
+        },
+        learning_rate: LearningRateConfig {
+            start_lr: 5e-3,
+            stop_lr: 1e-4,
+            decay_steps: 100,
+        },
+        training: TrainingConfig {
+            numb_steps: 2000,
+            disp_freq: 500,
+            ..TrainingConfig::default()
+        },
         ..DeepPotConfig::default()
     };
     let (device, ctx) = context(tmp.path(), 11);
@@ -179,7 +228,10 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
     // `sel` must have one entry per type.
     let e = train_into(
         &DeepPotConfig {
-            sel: vec![48],
+            descriptor: DescriptorConfig {
+                sel: vec![48],
+                ..cfg.descriptor.clone()
+            },
             ..cfg.clone()
         },
         &tmp.path().join("bad"),
@@ -187,14 +239,17 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
         11,
     )
     .expect_err("one sel entry for two types");
-    assert!(e.to_string().contains("`sel`"), "{e}");
+    assert!(e.to_string().contains("`descriptor.sel`"), "{e}");
     assert!(e.to_string().contains("2 types"), "{e}");
     assert_eq!(e.exit_code(), 2);
 
     let (_, untrained) = train_into(
         &DeepPotConfig {
-            numb_steps: 1,
-            disp_freq: 1,
+            training: TrainingConfig {
+                numb_steps: 1,
+                disp_freq: 1,
+                ..cfg.training.clone()
+            },
             ..cfg.clone()
         },
         &tmp.path().join("untrained"),
@@ -246,7 +301,10 @@ fn two_element_deep_potential_learns_per_type_bias_and_forces() {
     // type pair. It trains as well, and the saved model keeps the layout.
     let (weights, pair_report) = train_into(
         &DeepPotConfig {
-            type_one_side: false,
+            descriptor: DescriptorConfig {
+                type_one_side: false,
+                ..cfg.descriptor.clone()
+            },
             ..cfg.clone()
         },
         &tmp.path().join("per-pair"),
@@ -293,31 +351,15 @@ fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model
         write(tmp.path(), "t2_unnamed", &train[2]),
     ];
     std::fs::remove_file(Path::new(&dirs[2]).join("type_map.raw")).expect("remove type map");
-    let base = DeepPotConfig {
-        training_data: dirs.join(","),
-        validation_data: dirs[0].clone(),
-        test_data: String::new(),
-        rcut: 5.0,
-        rcut_smth: 1.0,
-        sel: vec![24, 24],
-        neuron: vec![4, 8],
-        axis_neuron: 2,
-        fitting_neuron: vec![8],
-        numb_steps: 1,
-        batch_size: 1,
-        disp_freq: 1,
-        ..DeepPotConfig::default()
-    };
+    let base = tiny(dirs.join(","), dirs[0].clone());
     let (device, ctx) = context(tmp.path(), 5);
     let want = least_squares_bias(&train);
     for (k, type_map) in [vec!["A".to_string(), "B".to_string()], Vec::new()]
         .into_iter()
         .enumerate()
     {
-        let cfg = DeepPotConfig {
-            type_map,
-            ..base.clone()
-        };
+        let mut cfg = base.clone();
+        cfg.data.type_map = type_map;
         let (weights, _) =
             train_into(&cfg, &tmp.path().join(format!("run{k}")), &ctx, 5).expect("trains");
         let (_, meta) = load_model(&weights, &device).expect("model loads");
@@ -332,11 +374,9 @@ fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model
     }
     // The model's type map in the other order: the bias follows it (the unnamed system is left
     // out: its type indices would now mean B, A).
-    let cfg = DeepPotConfig {
-        type_map: vec!["B".into(), "A".into()],
-        training_data: dirs[..2].join(","),
-        ..base.clone()
-    };
+    let mut cfg = base.clone();
+    cfg.data.type_map = vec!["B".into(), "A".into()];
+    cfg.data.training_data = dirs[..2].join(",");
     let want = least_squares_bias(&train[..2]);
     let (weights, _) = train_into(&cfg, &tmp.path().join("run_ba"), &ctx, 5).expect("trains");
     let (_, meta) = load_model(&weights, &device).expect("model loads");
@@ -349,10 +389,8 @@ fn systems_naming_types_in_another_order_or_not_at_all_are_remapped_to_the_model
         );
     }
     // An element the model does not name is refused, naming the system.
-    let cfg = DeepPotConfig {
-        type_map: vec!["A".into(), "C".into()],
-        ..base
-    };
+    let mut cfg = base;
+    cfg.data.type_map = vec!["A".into(), "C".into()];
     let e = train_into(&cfg, &tmp.path().join("bad"), &ctx, 5).expect_err("B is not named");
     let text = e.to_string();
     assert!(
@@ -378,23 +416,9 @@ fn the_learning_curve_evaluates_every_training_system() {
     }
     let good_dir = write(tmp.path(), "good", &good);
     let bad_dir = write(tmp.path(), "bad", &bad);
-    let base = DeepPotConfig {
-        training_data: good_dir.clone(),
-        validation_data: good_dir.clone(),
-        test_data: String::new(),
-        rcut: 5.0,
-        rcut_smth: 1.0,
-        sel: vec![24, 24],
-        neuron: vec![4, 8],
-        axis_neuron: 2,
-        fitting_neuron: vec![8],
-        numb_steps: 1,
-        batch_size: 1,
-        disp_freq: 1,
-        start_lr: 1e-12,
-        stop_lr: 1e-12,
-        ..DeepPotConfig::default()
-    };
+    let mut base = tiny(good_dir.clone(), good_dir.clone());
+    base.learning_rate.start_lr = 1e-12;
+    base.learning_rate.stop_lr = 1e-12;
     let (_, ctx) = context(tmp.path(), 3);
     let last = |dir: &Path, column: &str| -> f64 {
         let text = std::fs::read_to_string(dir.join("metrics.csv")).expect("metrics.csv");
@@ -414,10 +438,8 @@ fn the_learning_curve_evaluates_every_training_system() {
     let one = tmp.path().join("one");
     train_into(&base, &one, &ctx, 3).expect("trains on one system");
     let two = tmp.path().join("two");
-    let cfg = DeepPotConfig {
-        training_data: format!("{good_dir},{bad_dir}"),
-        ..base
-    };
+    let mut cfg = base;
+    cfg.data.training_data = format!("{good_dir},{bad_dir}");
     train_into(&cfg, &two, &ctx, 3).expect("trains on two systems");
     let (f1, f2) = (last(&one, "rmse_f_trn"), last(&two, "rmse_f_trn"));
     assert!(

@@ -39,10 +39,13 @@ fn shipped_input_json_trains_through_the_runner() {
     };
     // The file's values win over the quick defaults; --set wins over the file.
     let table = effective_table(&WITH_DEEPMD_INPUT, &opts).expect("config");
-    assert_eq!(table["numb_steps"].as_integer(), Some(20));
-    assert_eq!(table["decay_steps"].as_integer(), Some(200));
-    assert_eq!(table["limit_pref_e"].as_float(), Some(4.0));
-    let train = table["training_data"].as_str().expect("string");
+    assert_eq!(table["training"]["numb_steps"].as_integer(), Some(20));
+    assert_eq!(
+        table["learning_rate"]["decay_steps"].as_integer(),
+        Some(200)
+    );
+    assert_eq!(table["loss"]["limit_pref_e"].as_float(), Some(4.0));
+    let train = table["data"]["training_data"].as_str().expect("string");
     assert!(
         Path::new(train).ends_with("examples/../datasets/tb-si-64/train"),
         "{train}"
@@ -54,6 +57,78 @@ fn shipped_input_json_trains_through_the_runner() {
     // The example asks for "precision": "float32": the weights are 32-bit floats.
     assert!(cfg.contains("precision = \"f32\""), "{cfg}");
     assert_eq!(o.report.get("weight_bits"), Some(32.0));
+}
+
+/// The nested config and DeePMD-kit's flat names are one config: `--set rcut=...` and
+/// `--set descriptor.rcut=...` give the same table, as do a TOML file with flat keys and one with
+/// sections (a run directory saved with flat keys is read the same way on `--resume`); a key
+/// given under both spellings is refused naming both, and section errors name the section.
+#[test]
+fn flat_names_are_aliases_of_the_nested_config() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let table = |config_file: Option<PathBuf>, sets: &[&str]| {
+        effective_table(
+            &WITH_DEEPMD_INPUT,
+            &RunOptions {
+                config_file,
+                sets: sets.iter().map(|s| s.to_string()).collect(),
+                quick: true,
+                ..Default::default()
+            },
+        )
+    };
+    let nested = table(
+        None,
+        &[
+            "descriptor.rcut=4.5",
+            "fitting_net.neuron=[8, 8]",
+            "training.numb_steps=7",
+        ],
+    )
+    .expect("nested keys");
+    let flat =
+        table(None, &["rcut=4.5", "fitting_neuron=[8, 8]", "numb_steps=7"]).expect("flat aliases");
+    assert_eq!(nested, flat);
+    assert_eq!(nested["descriptor"]["rcut"].as_float(), Some(4.5));
+    assert!(nested.get("rcut").is_none());
+
+    let flat_file = d.path().join("flat.toml");
+    std::fs::write(
+        &flat_file,
+        "rcut = 4.5\nfitting_neuron = [8, 8]\nnumb_steps = 7\n",
+    )
+    .expect("write");
+    let nested_file = d.path().join("nested.toml");
+    std::fs::write(
+        &nested_file,
+        "[descriptor]\nrcut = 4.5\n[fitting_net]\nneuron = [8, 8]\n[training]\nnumb_steps = 7\n",
+    )
+    .expect("write");
+    assert_eq!(table(Some(flat_file), &[]).expect("flat file"), nested);
+    assert_eq!(table(Some(nested_file), &[]).expect("nested file"), nested);
+
+    let both = d.path().join("both.toml");
+    std::fs::write(&both, "rcut = 4.5\n[descriptor]\nrcut = 5.0\n").expect("write");
+    let e = table(Some(both), &[]).expect_err("two spellings");
+    let text = e.to_string();
+    assert!(
+        text.contains("descriptor.rcut") && text.contains("`rcut`"),
+        "{text}"
+    );
+    assert_eq!(e.exit_code(), 2);
+
+    // Validation names the section, whichever spelling set the value.
+    let o = RunOptions {
+        sets: vec!["neuron=[0]".into()],
+        out: Some(d.path().join("bad")),
+        device: Some(ai4s::core::Backend::Flex),
+        quick: true,
+        quiet: true,
+        ..Default::default()
+    };
+    let e = run_task(&WITH_DEEPMD_INPUT, &o).expect_err("zero width");
+    assert!(e.to_string().contains("`descriptor.neuron`"), "{e}");
+    assert_eq!(e.exit_code(), 2);
 }
 
 /// The example with `precision` set in both networks, tiny sizes, written to `dir`.

@@ -17,12 +17,8 @@ fn device() -> Device {
 
 fn quiet(sets: &[&str], seed: u64, dir: &std::path::Path) -> RunOptions {
     RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
         seed: Some(seed),
-        sets: sets.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
+        ..RunOptions::quick_into(dir, sets)
     }
 }
 

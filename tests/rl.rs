@@ -8,12 +8,8 @@ use ai4s::rl::{DqnTask, ExperimentDesignTask, PpoTask, QLearningTask};
 
 fn opts(dir: &std::path::Path, sets: &[&str]) -> RunOptions {
     RunOptions {
-        out: Some(dir.to_path_buf()),
-        quick: true,
-        quiet: true,
         seed: Some(5),
-        sets: sets.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
+        ..RunOptions::quick_into(dir, sets)
     }
 }
 

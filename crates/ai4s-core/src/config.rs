@@ -198,6 +198,73 @@ pub fn json_to_table(path: &Path, value: serde_json::Value) -> Result<toml::Tabl
     }
 }
 
+/// Flat spellings accepted for nested config keys, `(alias, path)`: e.g. `("rcut",
+/// "descriptor.rcut")` lets `--set rcut=6` and a file's top-level `rcut = 6` set
+/// `descriptor.rcut`. See [`crate::TaskConfig::aliases`].
+pub type Aliases = Vec<(String, String)>;
+
+/// `aliases` of a config that sits under `prefix` in another (`train` gives `train.rcut` ->
+/// `train.descriptor.rcut`).
+pub fn prefixed(prefix: &str, aliases: Aliases) -> Aliases {
+    aliases
+        .into_iter()
+        .map(|(a, p)| (format!("{prefix}.{a}"), format!("{prefix}.{p}")))
+        .collect()
+}
+
+/// The path a `--set` key names: the target of its alias, or the key itself.
+pub fn resolve_alias<'a>(key: &'a str, aliases: &'a Aliases) -> &'a str {
+    aliases
+        .iter()
+        .find(|(a, _)| a == key)
+        .map_or(key, |(_, p)| p.as_str())
+}
+
+/// Moves every aliased key of `table` (a config file, an `input.json` translation, a run's saved
+/// `config.toml`) to its nested path, so files written with the flat names keep loading. A value
+/// given under both spellings is an error naming both.
+pub fn nest_aliases(table: &mut toml::Table, aliases: &Aliases) -> Result<()> {
+    for (alias, path) in aliases {
+        let Some(value) = take_path(table, alias) else {
+            continue;
+        };
+        let parts: Vec<&str> = path.split('.').collect();
+        let (last, parents) = parts.split_last().expect("alias paths are not empty");
+        let mut cur = &mut *table;
+        for p in parents {
+            let entry = cur
+                .entry((*p).to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(t) = entry else {
+                return Err(Error::config(
+                    path.as_str(),
+                    format!("`{p}` must be a table (`{alias}` is an alias for `{path}`)"),
+                ));
+            };
+            cur = t;
+        }
+        if cur.contains_key(*last) {
+            return Err(Error::config(
+                path.as_str(),
+                format!("given twice, as `{path}` and as its alias `{alias}`; keep one"),
+            ));
+        }
+        cur.insert((*last).to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Removes and returns the value at dotted `path` (`None` where any part is missing).
+fn take_path(table: &mut toml::Table, path: &str) -> Option<toml::Value> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop()?;
+    let mut cur = table;
+    for p in parts {
+        cur = cur.get_mut(p)?.as_table_mut()?;
+    }
+    cur.remove(last)
+}
+
 /// Merges `over` into `base` recursively (tables merge, other values replace).
 pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
@@ -259,6 +326,34 @@ mod tests {
         let e = apply_set(&mut t, &d, "epochs", toml::Value::String("ten".into()), "t")
             .expect_err("wrong type");
         assert!(e.to_string().contains("expected an integer"), "{e}");
+    }
+
+    #[test]
+    fn aliases_reach_nested_keys_from_sets_and_files() {
+        let aliases = prefixed("train", vec![("rcut".into(), "descriptor.rcut".into())]);
+        assert_eq!(
+            resolve_alias("train.rcut", &aliases),
+            "train.descriptor.rcut"
+        );
+        assert_eq!(resolve_alias("train.sel", &aliases), "train.sel");
+        let mut t: toml::Table = "epochs = 3\n[train]\nrcut = 6.0\n[train.descriptor]\nsel = [4]\n"
+            .parse()
+            .expect("valid toml");
+        nest_aliases(&mut t, &aliases).expect("moved");
+        assert_eq!(t["train"]["descriptor"]["rcut"], toml::Value::Float(6.0));
+        assert_eq!(
+            t["train"]["descriptor"]["sel"],
+            toml::Value::Array(vec![4.into()])
+        );
+        assert!(t["train"].get("rcut").is_none());
+        assert_eq!(t["epochs"], toml::Value::Integer(3));
+        let mut twice: toml::Table = "[train]\nrcut = 6.0\n[train.descriptor]\nrcut = 5.0\n"
+            .parse()
+            .expect("valid toml");
+        let e = nest_aliases(&mut twice, &aliases).expect_err("both spellings");
+        assert!(e.to_string().contains("train.descriptor.rcut"), "{e}");
+        assert!(e.to_string().contains("`train.rcut`"), "{e}");
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

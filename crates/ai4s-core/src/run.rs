@@ -285,21 +285,24 @@ impl Drop for DirLock {
 /// Builds the effective config table for `task` from defaults, `--config` and `--set`.
 pub fn effective_table(task: &dyn DynTask, opts: &RunOptions) -> Result<toml::Table> {
     let defaults = task.default_table(opts.quick)?;
+    let aliases = task.aliases();
     let mut table = defaults.clone();
     if let Some(file) = &opts.config_file {
         let is_json = file
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let over = if is_json {
+        let mut over = if is_json {
             task.json_config(file, crate::config::read_json(file)?)?
         } else {
             crate::config::read_file(file)?
         };
+        crate::config::nest_aliases(&mut over, &aliases)?;
         crate::config::merge(&mut table, over);
     }
     for s in &opts.sets {
         let (k, v) = crate::config::parse_set(s)?;
-        crate::config::apply_set(&mut table, &defaults, &k, v, task.name())?;
+        let k = crate::config::resolve_alias(&k, &aliases);
+        crate::config::apply_set(&mut table, &defaults, k, v, task.name())?;
     }
     Ok(table)
 }
@@ -429,7 +432,9 @@ fn resume_task(task: &dyn DynTask, opts: &RunOptions, out_dir: &Path) -> Result<
             ),
         ));
     }
-    let table = crate::config::read_file(&out_dir.join("config.toml"))?;
+    let mut table = crate::config::read_file(&out_dir.join("config.toml"))?;
+    // A run saved before a config was nested resumes with its flat keys moved into place.
+    crate::config::nest_aliases(&mut table, &task.aliases())?;
     let every = checkpoint_interval(opts)?;
     let device = make_device(backend, Precision::F32, rec.seed)?;
     let _lock = DirLock::acquire(out_dir)?;

@@ -162,6 +162,12 @@ pub trait TaskConfig: Serialize + DeserializeOwned + Default + Clone + fmt::Debu
     fn validate(&self) -> Result<()> {
         Ok(())
     }
+
+    /// Flat keys accepted for nested fields (see [`crate::config::Aliases`]): `--set`, config
+    /// files and saved run configs may use them. None by default.
+    fn aliases() -> crate::config::Aliases {
+        Vec::new()
+    }
 }
 
 /// One runnable science task. Implement this to extend ai4s.
@@ -215,6 +221,8 @@ pub trait DynTask: Send + Sync {
     fn json_config(&self, path: &Path, value: serde_json::Value) -> Result<toml::Table>;
     /// The default (or quick) config as a TOML table.
     fn default_table(&self, quick: bool) -> Result<toml::Table>;
+    /// See [`TaskConfig::aliases`].
+    fn aliases(&self) -> crate::config::Aliases;
     /// Deserialises and validates `table`, runs the task, and returns the report and the
     /// effective config rendered as TOML.
     fn run_table(&self, table: toml::Table, ctx: &mut RunContext) -> Result<(Report, String)>;
@@ -246,6 +254,9 @@ impl<T: Task> DynTask for T {
             T::Config::default()
         };
         crate::config::to_table(&cfg)
+    }
+    fn aliases(&self) -> crate::config::Aliases {
+        T::Config::aliases()
     }
     fn run_table(&self, table: toml::Table, ctx: &mut RunContext) -> Result<(Report, String)> {
         let cfg: T::Config = crate::config::from_table(table)?;

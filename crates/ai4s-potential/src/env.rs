@@ -40,14 +40,16 @@ impl EnvSpec {
         self.sel.iter().sum()
     }
 
-    /// Checks the geometry, naming the offending field.
-    pub fn validate(&self) -> Result<()> {
-        ai4s_core::error::ensure(self.rcut > 0.0 && self.rcut < 20.0, "rcut", || {
+    /// Checks the geometry; errors name `prefix.rcut`, `prefix.rcut_smth` or `prefix.sel`
+    /// (the config's `descriptor`, a model file's `env`).
+    pub fn validate_at(&self, prefix: &str) -> Result<()> {
+        let key = |name: &str| format!("{prefix}.{name}");
+        ai4s_core::error::ensure(self.rcut > 0.0 && self.rcut < 20.0, &key("rcut"), || {
             format!("must be in (0, 20) A, got {}", self.rcut)
         })?;
         ai4s_core::error::ensure(
             self.rcut_smth >= 0.0 && self.rcut_smth < self.rcut,
-            "rcut_smth",
+            &key("rcut_smth"),
             || {
                 format!(
                     "rcut_smth ({}) must be smaller than rcut ({})",
@@ -57,7 +59,7 @@ impl EnvSpec {
         )?;
         ai4s_core::error::ensure(
             !self.sel.is_empty() && self.sel.iter().all(|&s| (1..=1000).contains(&s)),
-            "sel",
+            &key("sel"),
             || {
                 format!(
                     "needs one neighbour count (1..=1000) per type, got {:?}",

@@ -47,18 +47,12 @@ pub fn meta_toml(meta: &ModelMeta, layout: &NetLayout) -> Result<String> {
 /// Sizes in a model description that a network could be built from (not garbage that would
 /// exhaust memory).
 pub(crate) fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
-    meta.env.validate().map_err(|e| e.to_string())?;
-    let widths = |w: &[usize]| !w.is_empty() && w.iter().all(|&x| (1..=4096).contains(&x));
+    let invalid = |e: Error| format!("not a valid model description: {e}");
+    meta.env.validate_at("env").map_err(invalid)?;
+    NetSpec::validate_widths("net.neuron", &meta.net.neuron).map_err(invalid)?;
+    NetSpec::validate_widths("net.fitting_neuron", &meta.net.fitting_neuron).map_err(invalid)?;
     let n = meta.type_map.len();
     let checks = [
-        (
-            widths(&meta.net.neuron),
-            "net.neuron: widths must be 1..=4096",
-        ),
-        (
-            widths(&meta.net.fitting_neuron),
-            "net.fitting_neuron: widths must be 1..=4096",
-        ),
         (
             meta.net.axis_neuron >= 1
                 && meta

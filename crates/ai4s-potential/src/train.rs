@@ -12,7 +12,7 @@ use crate::env::{self};
 use crate::evaluate::{Errors, combine, errors};
 use crate::frames::System;
 use crate::meta::{ModelMeta, meta_toml};
-use crate::model::{DeepPot, NetLayout, NetSpec, batch};
+use crate::model::{DeepPot, NetLayout, batch};
 use crate::prepared::{Prepared, predict_all, prepare, read_for_model, tensor};
 pub use crate::train_config::DeepPotConfig;
 use ai4s_core::burn::module::{Module, ModuleVisitor, Param};
@@ -88,17 +88,18 @@ impl Task for DeepPotential {
         let device = cfg.device(ctx)?;
         // The model's type map: the config's, else the first training system's; every system
         // is remapped to it (see read_for_model).
-        let (type_map, mut train_sys) = read_for_model(&cfg.training_data, &cfg.type_map)?;
+        let (type_map, mut train_sys) =
+            read_for_model(&cfg.data.training_data, &cfg.data.type_map)?;
         let ntypes = type_map.len();
-        ensure(cfg.sel.len() == ntypes, "sel", || {
+        ensure(spec.sel.len() == ntypes, "descriptor.sel", || {
             format!(
                 "has {} entries but the data has {} types {:?}",
-                cfg.sel.len(),
+                spec.sel.len(),
                 ntypes,
                 type_map
             )
         })?;
-        let mut val_sys = read_for_model(&cfg.validation_data, &type_map)?.1;
+        let mut val_sys = read_for_model(&cfg.data.validation_data, &type_map)?.1;
         if val_sys.is_empty() {
             // Hold out every 10th frame of each training system for validation, so the
             // validation frames span the same conditions (e.g. temperatures) as the training.
@@ -121,7 +122,7 @@ impl Task for DeepPotential {
                 }
             }
         }
-        let test_sys = read_for_model(&cfg.test_data, &type_map)?.1;
+        let test_sys = read_for_model(&cfg.data.test_data, &type_map)?.1;
         let refs: Vec<(&System, &Path)> = train_sys.iter().map(|(s, p)| (s, p.as_path())).collect();
         let stats = env::stats(&spec, &refs, ntypes)?;
         let prep = |v: &[(System, PathBuf)]| {
@@ -147,45 +148,42 @@ impl Task for DeepPotential {
             bias
         ));
 
-        let net = NetSpec {
-            neuron: cfg.neuron.clone(),
-            axis_neuron: cfg.axis_neuron,
-            fitting_neuron: cfg.fitting_neuron.clone(),
-        };
+        let net = cfg.net_spec();
         let ad = device.clone().autodiff();
         ad.seed(ctx.seed);
-        let mut layout = if cfg.resnet_dt {
+        let mut layout = if cfg.fitting_net.resnet_dt {
             NetLayout::resnet_dt_fitting(&net)
         } else {
             NetLayout::default()
         };
-        layout.type_one_side = cfg.type_one_side;
-        let model = DeepPot::with_init(&net, &cfg.sel, &layout, cfg.weight_init, &ad);
+        layout.type_one_side = cfg.descriptor.type_one_side;
+        let model = DeepPot::with_init(&net, &spec.sel, &layout, cfg.training.weight_init, &ad);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let mut rng = TrainRng::seed_from_u64(ctx.seed ^ 0xd9);
         // Weights, Adam state, the frame-drawing stream and the lcurve are checkpointed by
         // core's step loop; what follows is DeePMD-kit's step.
         let steps = StepLoop {
             label: "deep-potential",
-            steps: cfg.numb_steps,
-            lr_key: "start_lr",
+            steps: cfg.training.numb_steps,
+            lr_key: "learning_rate.start_lr",
         };
         let replay = |lcurve: &Vec<LcurveRow>, ctx: &mut RunContext| {
             lcurve.iter().for_each(|row| log_lcurve(ctx, row))
         };
         let step = |model: &DeepPot, rng: &mut TrainRng, step: usize| {
             let lr = cfg.lr(step);
-            let frac = lr / cfg.start_lr;
+            let frac = lr / cfg.learning_rate.start_lr;
+            let loss_cfg = &cfg.loss;
             let pref = |s: f64, l: f64| l + (s - l) * frac;
             let (pe, pf, pv) = (
-                pref(cfg.start_pref_e, cfg.limit_pref_e),
-                pref(cfg.start_pref_f, cfg.limit_pref_f),
-                pref(cfg.start_pref_v, cfg.limit_pref_v),
+                pref(loss_cfg.start_pref_e, loss_cfg.limit_pref_e),
+                pref(loss_cfg.start_pref_f, loss_cfg.limit_pref_f),
+                pref(loss_cfg.start_pref_v, loss_cfg.limit_pref_v),
             );
             // A batch from one system (same atom count), frames drawn at random.
             let (s, _) = frames[rng.random_range(0..frames.len())];
             let p = &train[s];
-            let idx: Vec<usize> = (0..cfg.batch_size)
+            let idx: Vec<usize> = (0..cfg.data.batch_size)
                 .map(|_| rng.random_range(0..p.env.frames))
                 .collect();
             let pred = model.predict(&batch(&p.env, &idx, &p.types, ntypes, &bias, &ad));
@@ -207,7 +205,11 @@ impl Task for DeepPotential {
             );
             // DeePMD-kit's `ener` loss: pe |dE|^2 / N + pf |dF|^2 / 3N + pv |dXi|^2 / 9N per frame
             // (1/N^2 for energy and virial with `intensive_ener_virial`).
-            let norm = if cfg.intensive_ener_virial { n * n } else { n };
+            let norm = if loss_cfg.intensive_ener_virial {
+                n * n
+            } else {
+                n
+            };
             let de = pred.energy - e_ref;
             let mut loss = (de.clone() * de).mean() * (pe / norm)
                 + (pred.forces - f_ref).powi_scalar(2).mean() * pf;
@@ -230,7 +232,9 @@ impl Task for DeepPotential {
                      lcurve: &mut Vec<LcurveRow>,
                      io: &mut StepIo|
          -> Result<()> {
-            if (step + 1).is_multiple_of(cfg.disp_freq) || step + 1 == cfg.numb_steps {
+            if (step + 1).is_multiple_of(cfg.training.disp_freq)
+                || step + 1 == cfg.training.numb_steps
+            {
                 let plain = model.valid();
                 let eval = |set: &[Prepared], limit: usize| -> Result<Errors> {
                     // About `limit` frames, spread evenly over every system of the set (at
@@ -326,10 +330,10 @@ impl Task for DeepPotential {
             );
         }
         report
-            .metric("numb_steps", cfg.numb_steps as f64)
+            .metric("numb_steps", cfg.training.numb_steps as f64)
             .metric(
                 "train_steps_per_second",
-                cfg.numb_steps as f64 / train_seconds,
+                cfg.training.numb_steps as f64 / train_seconds,
             )
             .metric("parameters", model.num_params() as f64)
             .metric("weight_bits", weight_bits(&model));
@@ -429,7 +433,7 @@ fn log_lcurve(ctx: &mut RunContext, (step, vl, trn, lr): &LcurveRow) {
 /// Trains a model with `cfg` as a nested run of the `deep-potential` task writing into `dir`
 /// (`model.bpk`, `model.toml`, `config.toml`, `metrics.csv`, figures), on the device of `ctx`
 /// with `seed`, without a progress display of its own. Returns the path of the weights and the
-/// task's report (test-set errors when `cfg.test_data` is set).
+/// task's report (test-set errors when `cfg.data.test_data` is set).
 pub fn train_into(
     cfg: &DeepPotConfig,
     dir: &Path,

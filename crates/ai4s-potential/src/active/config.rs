@@ -45,20 +45,36 @@ pub struct ActiveLearningConfig {
 
 impl Default for ActiveLearningConfig {
     fn default() -> Self {
+        let d = DeepPotConfig::default();
         ActiveLearningConfig {
             initial_data: "datasets/tb-si-64/train".into(),
             initial_frames: 10,
             train: DeepPotConfig {
-                numb_steps: 1500,
-                decay_steps: 50,
-                stop_lr: 5e-5,
-                disp_freq: 500,
-                neuron: vec![8, 16, 32],
-                axis_neuron: 8,
-                fitting_neuron: vec![32, 32, 32],
-                start_pref_v: 0.1,
-                limit_pref_v: 1.0,
-                ..DeepPotConfig::default()
+                descriptor: DescriptorConfig {
+                    neuron: vec![8, 16, 32],
+                    axis_neuron: 8,
+                    ..d.descriptor
+                },
+                fitting_net: FittingNetConfig {
+                    neuron: vec![32, 32, 32],
+                    ..d.fitting_net
+                },
+                learning_rate: LearningRateConfig {
+                    decay_steps: 50,
+                    stop_lr: 5e-5,
+                    ..d.learning_rate
+                },
+                loss: LossConfig {
+                    start_pref_v: 0.1,
+                    limit_pref_v: 1.0,
+                    ..d.loss
+                },
+                training: TrainingConfig {
+                    numb_steps: 1500,
+                    disp_freq: 500,
+                    ..d.training
+                },
+                ..d
             },
             models: 4,
             iterations: 4,
@@ -84,11 +100,17 @@ impl TaskConfig for ActiveLearningConfig {
         ActiveLearningConfig {
             initial_frames: 6,
             train: DeepPotConfig {
-                numb_steps: 600,
-                decay_steps: 30,
-                stop_lr: 1e-4,
-                disp_freq: 600,
-                ..full.train
+                learning_rate: LearningRateConfig {
+                    decay_steps: 30,
+                    stop_lr: 1e-4,
+                    ..full.train.learning_rate.clone()
+                },
+                training: TrainingConfig {
+                    numb_steps: 600,
+                    disp_freq: 600,
+                    ..full.train.training.clone()
+                },
+                ..full.train.clone()
             },
             models: 2,
             iterations: 2,
@@ -101,6 +123,10 @@ impl TaskConfig for ActiveLearningConfig {
         }
     }
 
+    fn aliases() -> ai4s_core::config::Aliases {
+        ai4s_core::config::prefixed("train", DeepPotConfig::flat_aliases())
+    }
+
     fn validate(&self) -> Result<()> {
         ensure(!self.initial_data.trim().is_empty(), "initial_data", || {
             "needs a DeePMD directory or extended XYZ file".into()
@@ -108,11 +134,9 @@ impl TaskConfig for ActiveLearningConfig {
         ensure(self.initial_frames >= 2, "initial_frames", || {
             "must be at least 2".into()
         })?;
-        let probe = DeepPotConfig {
-            training_data: self.initial_data.clone(),
-            ..self.train.clone()
-        };
-        probe.validate()?;
+        let mut probe = self.train.clone();
+        probe.data.training_data.clone_from(&self.initial_data);
+        probe.validate_at("train")?;
         ensure((2..=16).contains(&self.models), "models", || {
             format!(
                 "an ensemble needs 2..=16 models to measure a deviation, got {}",

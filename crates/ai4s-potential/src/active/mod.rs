@@ -20,7 +20,11 @@ use crate::generate::LabellerKind;
 use crate::integrate::{self, Ensemble, MdGuard, MdOptions, MdState, Record};
 use crate::md::SI_MASS;
 use crate::prepared::read_systems;
-use crate::train::{DeepPotConfig, train_into};
+use crate::train::train_into;
+use crate::train_config::{
+    DeepPotConfig, DescriptorConfig, FittingNetConfig, LearningRateConfig, LossConfig,
+    TrainingConfig,
+};
 use ai4s_core::error::ensure;
 use ai4s_core::plot::{Labels, Plot, Series};
 use ai4s_core::{Area, Error, Goal, Report, Result, RunContext, Task, TaskConfig};
@@ -122,14 +126,12 @@ impl Task for ActiveLearning {
         let total = (cfg.iterations * cfg.models) as u64;
         let mut bar = ctx.progress("active-learning", total);
         for it in 0..cfg.iterations {
-            let train_cfg = DeepPotConfig {
-                training_data: data_files
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                ..cfg.train.clone()
-            };
+            let mut train_cfg = cfg.train.clone();
+            train_cfg.data.training_data = data_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             let mut ffs = Vec::with_capacity(cfg.models);
             let (mut f_rmse, mut e_rmse) = (0.0, 0.0);
             for m in 0..cfg.models {
@@ -321,7 +323,7 @@ impl Task for ActiveLearning {
             cfg.initial_frames,
             source_path.display(),
             cfg.explore_temperatures,
-            cfg.train.test_data
+            cfg.train.data.test_data
         ));
         Ok(report)
     }

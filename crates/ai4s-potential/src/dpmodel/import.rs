@@ -309,15 +309,19 @@ pub fn import(doc: &Value, device: &Device) -> Res<(DeepPot, ModelMeta)> {
         ));
     }
     // Before anything is sized by the neighbour counts (their sum overflowed on garbage).
-    env.validate().map_err(|e| match e {
-        Error::Config { field, message } => format!("model.descriptor.{field}: {message}"),
+    let field_message = |e: Error| match e {
+        Error::Config { field, message } => format!("{field}: {message}"),
         other => other.to_string(),
-    })?;
+    };
+    env.validate_at("model.descriptor").map_err(field_message)?;
     let net = NetSpec {
         neuron: desc.get("neuron")?.usizes()?,
         axis_neuron: desc.get("axis_neuron")?.usize()?,
         fitting_neuron: fit.get("neuron")?.usizes()?,
     };
+    NetSpec::validate_widths("model.descriptor.neuron", &net.neuron).map_err(field_message)?;
+    NetSpec::validate_widths("model.fitting_net.neuron", &net.fitting_neuron)
+        .map_err(field_message)?;
     let m1 = net.neuron.last().copied().unwrap_or(0);
     let type_one_side = desc.get("type_one_side")?.bool()?;
     let nnei = env.nnei();

@@ -3,7 +3,8 @@
 //!
 //! [`deepmd_input_to_table`] translates a DeePMD-kit v2/v3 training input (single task, an
 //! `se_e2_a` descriptor with an `ener` fitting net, exponential learning rate, `ener` loss) into
-//! the flat table of [`crate::train_config::DeepPotConfig`]. A key missing from the file takes
+//! the table of [`crate::train_config::DeepPotConfig`] (its sections; the flat names below are
+//! its aliases, e.g. `rcut` is `descriptor.rcut`). A key missing from the file takes
 //! DeePMD-kit's default (checked against DeePMD-kit 3.2's `argcheck.normalize`), not ai4s's, so
 //! the run is the one `dp train input.json` describes. Relative system paths are resolved against
 //! the directory of the JSON file, like `dp train` run from that directory.
@@ -95,6 +96,7 @@ mod systems;
 #[cfg(test)]
 mod tests;
 
+use crate::train_config::DeepPotConfig;
 use ai4s_core::Result;
 use section::*;
 use serde_json::Value;
@@ -747,5 +749,7 @@ pub fn deepmd_input_to_table(path: &Path, value: Value) -> Result<toml::Table> {
         toml::Value::Boolean(intensive),
     );
     out.insert("precision".into(), precision::toml_value(precision));
+    // Written with the flat names above; the config's one table of sections nests them.
+    ai4s_core::config::nest_aliases(&mut out, &DeepPotConfig::flat_aliases())?;
     Ok(out)
 }

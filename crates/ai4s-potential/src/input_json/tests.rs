@@ -184,40 +184,44 @@ fn deepmd_water_example_translates() {
             .to_string()
     };
     assert_eq!(
-        cfg.training_data,
+        cfg.data.training_data,
         format!("{},{},{}", sys(0), sys(1), sys(2))
     );
-    assert_eq!(cfg.validation_data, sys(3));
-    assert_eq!(cfg.test_data, "");
-    assert_eq!(cfg.sel, vec![46, 92]);
+    assert_eq!(cfg.data.validation_data, sys(3));
+    assert_eq!(cfg.data.test_data, "");
+    assert_eq!(cfg.descriptor.sel, vec![46, 92]);
     // DeePMD-kit's default loss normalisation (1/N), not ai4s's.
-    assert!(!cfg.intensive_ener_virial);
-    assert_eq!((cfg.rcut, cfg.rcut_smth), (6.0, 0.5));
-    assert_eq!(cfg.neuron, vec![25, 50, 100]);
-    assert_eq!(cfg.axis_neuron, 16);
-    assert_eq!(cfg.fitting_neuron, vec![240, 240, 240]);
-    assert!(cfg.resnet_dt);
-    assert_eq!(cfg.numb_steps, 100000);
-    assert_eq!(cfg.batch_size, 1);
-    assert_eq!(cfg.disp_freq, 100);
+    assert!(!cfg.loss.intensive_ener_virial);
+    assert_eq!((cfg.descriptor.rcut, cfg.descriptor.rcut_smth), (6.0, 0.5));
+    assert_eq!(cfg.descriptor.neuron, vec![25, 50, 100]);
+    assert_eq!(cfg.descriptor.axis_neuron, 16);
+    assert_eq!(cfg.fitting_net.neuron, vec![240, 240, 240]);
+    assert!(cfg.fitting_net.resnet_dt);
+    assert_eq!(cfg.training.numb_steps, 100000);
+    assert_eq!(cfg.data.batch_size, 1);
+    assert_eq!(cfg.training.disp_freq, 100);
     assert_eq!(
-        (cfg.start_lr, cfg.stop_lr, cfg.decay_steps),
+        (
+            cfg.learning_rate.start_lr,
+            cfg.learning_rate.stop_lr,
+            cfg.learning_rate.decay_steps
+        ),
         (1e-3, 3.51e-8, 5000)
     );
     // The loss omits the virial prefactors: DeePMD-kit's default 0, not ai4s's.
     assert_eq!(
         [
-            cfg.start_pref_e,
-            cfg.limit_pref_e,
-            cfg.start_pref_f,
-            cfg.limit_pref_f,
-            cfg.start_pref_v,
-            cfg.limit_pref_v
+            cfg.loss.start_pref_e,
+            cfg.loss.limit_pref_e,
+            cfg.loss.start_pref_f,
+            cfg.loss.limit_pref_f,
+            cfg.loss.start_pref_v,
+            cfg.loss.limit_pref_v
         ],
         [0.02, 1.0, 1000.0, 1.0, 0.0, 0.0]
     );
     // No `precision`: DeePMD-kit's "default", float64.
-    assert_eq!(cfg.precision, ai4s_core::Precision::F64);
+    assert_eq!(cfg.training.precision, ai4s_core::Precision::F64);
 }
 
 #[test]
@@ -241,7 +245,7 @@ fn precision_is_translated_and_what_ai4s_cannot_train_in_is_refused() {
         (None, Some("float64"), Precision::F64),
     ] {
         let cfg = config(with(desc, fit).expect("translates"));
-        assert_eq!(cfg.precision, want, "{desc:?} / {fit:?}");
+        assert_eq!(cfg.training.precision, want, "{desc:?} / {fit:?}");
     }
     for (desc, fit, key, words) in [
         (
@@ -283,24 +287,24 @@ fn v2_example_trains_per_pair_nets_and_auto_batch_uses_the_atom_count() {
     let d = water_tree(&["O", "H"]);
     // Without the key, DeePMD-kit's default: one embedding net per type pair.
     let t = translate(d.path(), parse(WATER_TF)).expect("translates");
-    assert_eq!(t["type_one_side"].as_bool(), Some(false));
+    assert_eq!(t["descriptor"]["type_one_side"].as_bool(), Some(false));
     // The run `dp train` describes starts from DeePMD-kit's weight initialisation.
-    assert_eq!(t["weight_init"].as_str(), Some("deepmd"));
+    assert_eq!(t["training"]["weight_init"].as_str(), Some("deepmd"));
     let mut v = parse(WATER_TF);
     v["model"]["descriptor"]["type_one_side"] = Value::Bool(true);
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert_eq!(t["type_one_side"].as_bool(), Some(true));
+    assert_eq!(t["descriptor"]["type_one_side"].as_bool(), Some(true));
     // "auto" = at least 32 atoms per batch: one 192-atom frame.
-    assert_eq!(t["batch_size"].as_integer(), Some(1));
+    assert_eq!(t["data"]["batch_size"].as_integer(), Some(1));
     v["training"]["training_data"]["batch_size"] = Value::from("auto:400");
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert_eq!(t["batch_size"].as_integer(), Some(3));
+    assert_eq!(t["data"]["batch_size"].as_integer(), Some(3));
     v["training"]["training_data"]["batch_size"] = Value::from("max:400");
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert_eq!(t["batch_size"].as_integer(), Some(2));
+    assert_eq!(t["data"]["batch_size"].as_integer(), Some(2));
     v["training"]["training_data"]["batch_size"] = serde_json::json!([4, 4, 4]);
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert_eq!(t["batch_size"].as_integer(), Some(4));
+    assert_eq!(t["data"]["batch_size"].as_integer(), Some(4));
     v["training"]["training_data"]["batch_size"] = serde_json::json!([4, 2, 4]);
     let e = err_text(translate(d.path(), v.clone()));
     assert!(e.contains("`training.training_data.batch_size`"), "{e}");
@@ -323,8 +327,8 @@ fn model_type_map_is_kept_and_the_data_may_name_its_types_in_another_order() {
     // are remapped when read (System::remap_types), as DeePMD-kit does.
     let d = water_tree(&["H", "O"]);
     let cfg = config(translate(d.path(), parse(WATER_TORCH)).expect("translates"));
-    assert_eq!(cfg.sel, vec![46, 92]);
-    assert_eq!(cfg.type_map, vec!["O".to_string(), "H".to_string()]);
+    assert_eq!(cfg.descriptor.sel, vec![46, 92]);
+    assert_eq!(cfg.data.type_map, vec!["O".to_string(), "H".to_string()]);
     let d = water_tree(&["O", "H"]);
     let mut v = parse(WATER_TORCH);
     v["model"]["type_map"] = serde_json::json!(["O", "C"]);
@@ -339,10 +343,10 @@ fn systems_given_as_one_directory_are_found_recursively() {
     v["training"]["training_data"]["systems"] = Value::from("../data");
     v["training"]["validation_data"] = Value::Null;
     let cfg = config(translate(d.path(), v).expect("translates"));
-    let found: Vec<&str> = cfg.training_data.split(',').collect();
+    let found: Vec<&str> = cfg.data.training_data.split(',').collect();
     assert_eq!(found.len(), 4, "{found:?}");
     assert!(found[0].ends_with("data_0") && found[3].ends_with("data_3"));
-    assert_eq!(cfg.validation_data, "");
+    assert_eq!(cfg.data.validation_data, "");
 }
 
 #[test]
@@ -352,10 +356,10 @@ fn learning_rate_variants() {
     let lr = &mut v["learning_rate"];
     lr.as_object_mut().expect("object").remove("stop_lr");
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert_eq!(t["stop_lr"].as_float(), Some(5e-8));
+    assert_eq!(t["learning_rate"]["stop_lr"].as_float(), Some(5e-8));
     v["learning_rate"]["stop_lr_ratio"] = Value::from(1e-3);
     let t = translate(d.path(), v.clone()).expect("translates");
-    assert!((t["stop_lr"].as_float().expect("f") - 1e-6).abs() < 1e-18);
+    assert!((t["learning_rate"]["stop_lr"].as_float().expect("f") - 1e-6).abs() < 1e-18);
     v["learning_rate"]
         .as_object_mut()
         .expect("object")
@@ -363,7 +367,8 @@ fn learning_rate_variants() {
     v["learning_rate"]["decay_rate"] = Value::from(0.95);
     let cfg = config(translate(d.path(), v.clone()).expect("translates"));
     // ai4s's per-decay factor is then exactly decay_rate.
-    let r = (cfg.stop_lr / cfg.start_lr).powf(cfg.decay_steps as f64 / cfg.numb_steps as f64);
+    let r = (cfg.learning_rate.stop_lr / cfg.learning_rate.start_lr)
+        .powf(cfg.learning_rate.decay_steps as f64 / cfg.training.numb_steps as f64);
     assert!((r - 0.95).abs() < 1e-12, "{r}");
     v["learning_rate"]["type"] = Value::from("cosine");
     let e = err_text(translate(d.path(), v));
@@ -483,24 +488,25 @@ fn the_shipped_example_reproduces_ai4s_defaults() {
     let cfg = config(deepmd_input_to_table(&path, v).expect("translates"));
     let def = DeepPotConfig::default();
     assert_eq!(
-        std::fs::canonicalize(&cfg.training_data).expect("exists"),
-        std::fs::canonicalize(root.join(&def.training_data)).expect("exists")
+        std::fs::canonicalize(&cfg.data.training_data).expect("exists"),
+        std::fs::canonicalize(root.join(&def.data.training_data)).expect("exists")
     );
     // The example names the shipped data's one element; the default takes it from the data.
-    assert_eq!(cfg.type_map, vec!["Si".to_string()]);
+    assert_eq!(cfg.data.type_map, vec!["Si".to_string()]);
     // An input.json starts from DeePMD-kit's initialisation; ai4s's default is burn's.
-    assert_eq!(cfg.weight_init, crate::model::WeightInit::Deepmd);
-    let strip = |c: &DeepPotConfig| DeepPotConfig {
-        training_data: String::new(),
-        validation_data: String::new(),
-        test_data: String::new(),
-        type_map: Vec::new(),
-        weight_init: crate::model::WeightInit::Burn,
-        ..c.clone()
+    assert_eq!(cfg.training.weight_init, crate::model::WeightInit::Deepmd);
+    let strip = |c: &DeepPotConfig| {
+        let mut c = c.clone();
+        c.data.training_data.clear();
+        c.data.validation_data.clear();
+        c.data.test_data.clear();
+        c.data.type_map.clear();
+        c.training.weight_init = crate::model::WeightInit::Burn;
+        c
     };
     assert_eq!(
         toml::to_string(&strip(&cfg)).expect("toml"),
         toml::to_string(&strip(&def)).expect("toml")
     );
-    assert_eq!(cfg.validation_data, def.validation_data);
+    assert_eq!(cfg.data.validation_data, def.data.validation_data);
 }

@@ -2,7 +2,10 @@
 
 use crate::generate::LabellerKind;
 use crate::integrate::MdGuard;
-use crate::train::DeepPotConfig;
+use crate::train_config::{
+    DeepPotConfig, DescriptorConfig, FittingNetConfig, LearningRateConfig, LossConfig,
+    TrainingConfig,
+};
 use ai4s_core::error::ensure;
 use ai4s_core::{Result, TaskConfig};
 use serde::{Deserialize, Serialize};
@@ -70,19 +73,29 @@ pub struct MdValidateConfig {
 
 impl Default for MdValidateConfig {
     fn default() -> Self {
+        let d = DeepPotConfig::default();
         MdValidateConfig {
             model: String::new(),
             // The virial loss (absent from DeepPotConfig's defaults) pins the energy against
             // volume: on the TB-Si data it lowers the test energy RMSE from 75 to 2.3 meV/atom
             // after 800 steps at the same force error, which the equation of state needs.
             train: DeepPotConfig {
-                numb_steps: 4000,
-                stop_lr: 2e-5,
-                decay_steps: 100,
-                disp_freq: 200,
-                start_pref_v: 0.1,
-                limit_pref_v: 1.0,
-                ..DeepPotConfig::default()
+                learning_rate: LearningRateConfig {
+                    stop_lr: 2e-5,
+                    decay_steps: 100,
+                    ..d.learning_rate
+                },
+                loss: LossConfig {
+                    start_pref_v: 0.1,
+                    limit_pref_v: 1.0,
+                    ..d.loss
+                },
+                training: TrainingConfig {
+                    numb_steps: 4000,
+                    disp_freq: 200,
+                    ..d.training
+                },
+                ..d
             },
             reference: LabellerKind::Tb,
             natoms: 64,
@@ -115,16 +128,29 @@ impl Default for MdValidateConfig {
 
 impl TaskConfig for MdValidateConfig {
     fn quick() -> Self {
+        let full = Self::default().train;
         MdValidateConfig {
             train: DeepPotConfig {
-                numb_steps: 800,
-                decay_steps: 40,
-                stop_lr: 1e-4,
-                disp_freq: 400,
-                neuron: vec![8, 16, 32],
-                axis_neuron: 8,
-                fitting_neuron: vec![32, 32, 32],
-                ..Self::default().train
+                descriptor: DescriptorConfig {
+                    neuron: vec![8, 16, 32],
+                    axis_neuron: 8,
+                    ..full.descriptor.clone()
+                },
+                fitting_net: FittingNetConfig {
+                    neuron: vec![32, 32, 32],
+                    ..full.fitting_net.clone()
+                },
+                learning_rate: LearningRateConfig {
+                    decay_steps: 40,
+                    stop_lr: 1e-4,
+                    ..full.learning_rate.clone()
+                },
+                training: TrainingConfig {
+                    numb_steps: 800,
+                    disp_freq: 400,
+                    ..full.training.clone()
+                },
+                ..full.clone()
             },
             nve_steps: 100,
             nvt_equilibration: 40,
@@ -139,9 +165,13 @@ impl TaskConfig for MdValidateConfig {
         }
     }
 
+    fn aliases() -> ai4s_core::config::Aliases {
+        ai4s_core::config::prefixed("train", DeepPotConfig::flat_aliases())
+    }
+
     fn validate(&self) -> Result<()> {
         if self.model.trim().is_empty() {
-            self.train.validate()?;
+            self.train.validate_at("train")?;
         }
         MdGuard {
             max_temperature: self.max_temperature,

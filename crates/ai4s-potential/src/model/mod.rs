@@ -40,6 +40,26 @@ pub struct NetSpec {
     pub fitting_neuron: Vec<usize>,
 }
 
+impl NetSpec {
+    /// Widest layer accepted in a config or a model file (a garbage width would exhaust memory).
+    pub const MAX_WIDTH: usize = 4096;
+
+    /// Checks a list of layer widths (`1..=MAX_WIDTH` each, at least one layer), naming `field`.
+    /// The one rule for the training config, `model.toml` and imported DeePMD-kit models.
+    pub fn validate_widths(field: &str, widths: &[usize]) -> ai4s_core::Result<()> {
+        ai4s_core::error::ensure(
+            !widths.is_empty() && widths.iter().all(|w| (1..=Self::MAX_WIDTH).contains(w)),
+            field,
+            || {
+                format!(
+                    "widths must be 1..={} (at least one layer), got {widths:?}",
+                    Self::MAX_WIDTH
+                )
+            },
+        )
+    }
+}
+
 /// How the networks are laid out beyond their sizes, with DeePMD-kit's meaning.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
