@@ -27,8 +27,8 @@
 use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, binary, unary};
-use burn::backend::{Autodiff, Backend, TensorMetadata, backend_extension, tensor::FloatTensor};
-use burn::tensor::{Slice, Tensor};
+use burn::backend::{Autodiff, Backend, backend_extension, tensor::FloatTensor};
+use burn::tensor::Tensor;
 
 /// Tanh and its derivative products as single fused operations.
 #[backend_extension(Flex: cfg(feature = "flex"), Autodiff)]
@@ -40,9 +40,7 @@ pub trait TanhOps: Backend {
     /// `(1 - y^2) u` for `y = tanh(x)`: the derivative of `tanh` applied to `u` (a tangent
     /// forward, or a gradient backward). `y` and `u` have the same shape.
     fn fused_dtanh_mul(y: FloatTensor<Self>, u: FloatTensor<Self>) -> FloatTensor<Self> {
-        let one_minus =
-            Self::float_add_scalar(Self::float_neg(Self::float_mul(y.clone(), y)), 1f32.into());
-        Self::float_mul(u, one_minus)
+        composed::dtanh_mul::<Self>(y, u)
     }
     /// `-2 y u g`: the gradient of `(1 - y^2) u` with respect to `y`, for output gradient `g`.
     fn fused_dtanh_mul_grad_y(
@@ -50,20 +48,48 @@ pub trait TanhOps: Backend {
         u: FloatTensor<Self>,
         g: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        Self::float_mul_scalar(Self::float_mul(Self::float_mul(y, u), g), (-2f32).into())
+        composed::dtanh_mul_grad_y::<Self>(y, u, g)
     }
     /// `t + [h, h]` for `t` of shape `[n, 2w]` and `h` of shape `[n, w]`: DeePMD's residual
     /// connection across a layer that doubles its width.
     fn fused_add_doubled(t: FloatTensor<Self>, h: FloatTensor<Self>) -> FloatTensor<Self> {
-        Self::float_add(t, Self::float_cat(vec![h.clone(), h], 1))
+        composed::add_doubled::<Self>(t, h)
     }
     /// `g[:, :w] + g[:, w:]` for `g` of shape `[n, 2w]`: the gradient of
     /// [`TanhOps::fused_add_doubled`] with respect to `h`.
     fn fused_fold_halves(g: FloatTensor<Self>) -> FloatTensor<Self> {
+        composed::fold_halves::<Self>(g)
+    }
+}
+
+/// The kernels composed from a backend's own operations: what every backend without a fused
+/// kernel runs, and flex's fallback for tensors its kernels do not take.
+mod composed {
+    use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
+    use burn::tensor::Slice;
+
+    pub(super) fn dtanh_mul<B: Backend>(y: FloatTensor<B>, u: FloatTensor<B>) -> FloatTensor<B> {
+        let one_minus = B::float_add_scalar(B::float_neg(B::float_mul(y.clone(), y)), 1f32.into());
+        B::float_mul(u, one_minus)
+    }
+
+    pub(super) fn dtanh_mul_grad_y<B: Backend>(
+        y: FloatTensor<B>,
+        u: FloatTensor<B>,
+        g: FloatTensor<B>,
+    ) -> FloatTensor<B> {
+        B::float_mul_scalar(B::float_mul(B::float_mul(y, u), g), (-2f32).into())
+    }
+
+    pub(super) fn add_doubled<B: Backend>(t: FloatTensor<B>, h: FloatTensor<B>) -> FloatTensor<B> {
+        B::float_add(t, B::float_cat(vec![h.clone(), h], 1))
+    }
+
+    pub(super) fn fold_halves<B: Backend>(g: FloatTensor<B>) -> FloatTensor<B> {
         let [n, w2] = g.shape().dims::<2>();
         let (n, w) = (n as isize, (w2 / 2) as isize);
         let half = |start: isize| {
-            Self::float_slice(
+            B::float_slice(
                 g.clone(),
                 &[
                     Slice::new(0, Some(n), 1),
@@ -71,7 +97,7 @@ pub trait TanhOps: Backend {
                 ],
             )
         };
-        Self::float_add(half(0), half(w))
+        B::float_add(half(0), half(w))
     }
 }
 
@@ -373,6 +399,9 @@ mod flex {
     ) -> Vec<E> {
         let run = |o: &mut [MaybeUninit<E>], g: &[E]| {
             let mut written = 0;
+            if w == 0 {
+                return 0;
+            }
             for (o, row) in o.chunks_mut(w).zip(g.chunks(2 * w)) {
                 for ((o, &a), &b) in o.iter_mut().zip(&row[..w]).zip(&row[w..]) {
                     o.write(a + b);
@@ -394,25 +423,24 @@ mod flex {
         })
     }
 
-    /// `f(t[i, j], h[i, j mod w])` for `t` of shape `[n, 2w]` and `h` of shape `[n, w]`.
-    fn rows2<E: Copy + Send + Sync>(
+    /// `t[i, j] + h[i, j mod w]` for `t` of shape `[n, 2w]` and `h` of shape `[n, w]`.
+    fn rows2<E: Copy + Send + Sync + std::ops::Add<Output = E>>(
         t: &[E],
         h: &[E],
         n: usize,
         w: usize,
-        f: impl Fn(E, E) -> E + Sync + Send,
     ) -> Vec<E> {
         let run = |o: &mut [MaybeUninit<E>], t: &[E], h: &[E]| {
             let mut written = 0;
+            if w == 0 {
+                return 0;
+            }
             for ((o, t), h) in o.chunks_mut(2 * w).zip(t.chunks(2 * w)).zip(h.chunks(w)) {
-                let (o1, o2) = o.split_at_mut(w);
-                for ((o, &t), &h) in o1.iter_mut().zip(&t[..w]).zip(h) {
-                    o.write(f(t, h));
-                    written += 1;
-                }
-                for ((o, &t), &h) in o2.iter_mut().zip(&t[w..]).zip(h) {
-                    o.write(f(t, h));
-                    written += 1;
+                for (o, t) in o.chunks_mut(w).zip(t.chunks(w)) {
+                    for ((o, &t), &h) in o.iter_mut().zip(t).zip(h) {
+                        o.write(t + h);
+                        written += 1;
+                    }
                 }
             }
             written
@@ -431,89 +459,52 @@ mod flex {
         })
     }
 
-    fn wrap<E: burn::tensor::Element>(v: Vec<E>, like: &FloatTensor<Flex>) -> FloatTensor<Flex> {
-        FloatTensor::<Flex>::from_data(TensorData::new(v, like.shape()))
+    fn wrap<E: burn::tensor::Element>(v: Vec<E>, shape: burn::tensor::Shape) -> FloatTensor<Flex> {
+        FloatTensor::<Flex>::from_data(TensorData::new(v, shape))
+    }
+
+    /// Runs `$body` with `$e` the element type of `$dtype` (f32 or f64); `None` for other
+    /// types and wherever the body's `?` finds a tensor it does not take (a view that is not one
+    /// contiguous slice, mismatched lengths): the caller then falls back to the composed form.
+    macro_rules! per_float {
+        ($dtype:expr, |$e:ident| $body:expr) => {
+            match $dtype {
+                DType::F32 => (|| -> Option<FloatTensor<Flex>> {
+                    type $e = f32;
+                    $body
+                })(),
+                DType::F64 => (|| -> Option<FloatTensor<Flex>> {
+                    type $e = f64;
+                    $body
+                })(),
+                _ => None,
+            }
+        };
     }
 
     impl TanhOps for Flex {
         fn fused_tanh(x: FloatTensor<Self>) -> FloatTensor<Self> {
             let x = x.to_contiguous();
-            match x.dtype() {
-                DType::F32 => match x.as_slice::<f32>() {
-                    Some(s) => wrap(map(s, tanh_f32), &x),
-                    None => Flex::float_tanh(x),
-                },
-                DType::F64 => match x.as_slice::<f64>() {
-                    Some(s) => wrap(map(s, tanh_f64), &x),
-                    None => Flex::float_tanh(x),
-                },
-                _ => Flex::float_tanh(x),
-            }
+            let fused = match x.dtype() {
+                DType::F32 => x
+                    .as_slice::<f32>()
+                    .map(|s| wrap(map(s, tanh_f32), x.shape())),
+                DType::F64 => x
+                    .as_slice::<f64>()
+                    .map(|s| wrap(map(s, tanh_f64), x.shape())),
+                _ => None,
+            };
+            fused.unwrap_or_else(|| Flex::float_tanh(x))
         }
 
         fn fused_dtanh_mul(y: FloatTensor<Self>, u: FloatTensor<Self>) -> FloatTensor<Self> {
             let (y, u) = (y.to_contiguous(), u.to_contiguous());
-            if let (Some(ys), Some(us)) = (y.as_slice::<f32>(), u.as_slice::<f32>())
-                && ys.len() == us.len()
-            {
-                return wrap(zip(ys, us, |y, u| u * (1.0 - y * y)), &u);
-            }
-            if let (Some(ys), Some(us)) = (y.as_slice::<f64>(), u.as_slice::<f64>())
-                && ys.len() == us.len()
-            {
-                return wrap(zip(ys, us, |y, u| u * (1.0 - y * y)), &u);
-            }
-            let one_minus =
-                Flex::float_add_scalar(Flex::float_neg(Flex::float_mul(y.clone(), y)), 1f32.into());
-            Flex::float_mul(u, one_minus)
-        }
-
-        fn fused_add_doubled(t: FloatTensor<Self>, h: FloatTensor<Self>) -> FloatTensor<Self> {
-            let (t, h) = (t.to_contiguous(), h.to_contiguous());
-            let [n, w2] = t.shape().dims::<2>();
-            if let (Some(ts), Some(hs)) = (t.as_slice::<f32>(), h.as_slice::<f32>())
-                && hs.len() * 2 == ts.len()
-                && w2 % 2 == 0
-            {
-                return wrap(rows2(ts, hs, n, w2 / 2, |t, h| t + h), &t);
-            }
-            if let (Some(ts), Some(hs)) = (t.as_slice::<f64>(), h.as_slice::<f64>())
-                && hs.len() * 2 == ts.len()
-                && w2 % 2 == 0
-            {
-                return wrap(rows2(ts, hs, n, w2 / 2, |t, h| t + h), &t);
-            }
-            Flex::float_add(t, Flex::float_cat(vec![h.clone(), h], 1))
-        }
-
-        fn fused_fold_halves(g: FloatTensor<Self>) -> FloatTensor<Self> {
-            let g = g.to_contiguous();
-            let [n, w2] = g.shape().dims::<2>();
-            let w = w2 / 2;
-            let shape = burn::tensor::Shape::new([n, w]);
-            if let Some(gs) = g.as_slice::<f32>()
-                && gs.len() == n * 2 * w
-            {
-                let out = fold_halves(gs, n, w);
-                return FloatTensor::<Flex>::from_data(TensorData::new(out, shape));
-            }
-            if let Some(gs) = g.as_slice::<f64>()
-                && gs.len() == n * 2 * w
-            {
-                let out = fold_halves(gs, n, w);
-                return FloatTensor::<Flex>::from_data(TensorData::new(out, shape));
-            }
-            let (n, w) = (n as isize, w as isize);
-            let half = |start: isize| {
-                Flex::float_slice(
-                    g.clone(),
-                    &[
-                        burn::tensor::Slice::new(0, Some(n), 1),
-                        burn::tensor::Slice::new(start, Some(start + w), 1),
-                    ],
-                )
-            };
-            Flex::float_add(half(0), half(w))
+            per_float!(u.dtype(), |E| {
+                let (ys, us) = (y.as_slice::<E>()?, u.as_slice::<E>()?);
+                (ys.len() == us.len())
+                    .then(|| wrap(zip(ys, us, |y, u| u * (1.0 - y * y)), u.shape()))
+            })
+            .unwrap_or_else(|| super::composed::dtanh_mul::<Flex>(y, u))
         }
 
         fn fused_dtanh_mul_grad_y(
@@ -522,25 +513,35 @@ mod flex {
             g: FloatTensor<Self>,
         ) -> FloatTensor<Self> {
             let (y, u, g) = (y.to_contiguous(), u.to_contiguous(), g.to_contiguous());
-            if let (Some(ys), Some(us), Some(gs)) = (
-                y.as_slice::<f32>(),
-                u.as_slice::<f32>(),
-                g.as_slice::<f32>(),
-            ) && ys.len() == us.len()
-                && ys.len() == gs.len()
-            {
-                return wrap(zip3(ys, us, gs, |y, u, g| -2.0 * y * u * g), &g);
-            }
-            if let (Some(ys), Some(us), Some(gs)) = (
-                y.as_slice::<f64>(),
-                u.as_slice::<f64>(),
-                g.as_slice::<f64>(),
-            ) && ys.len() == us.len()
-                && ys.len() == gs.len()
-            {
-                return wrap(zip3(ys, us, gs, |y, u, g| -2.0 * y * u * g), &g);
-            }
-            Flex::float_mul_scalar(Flex::float_mul(Flex::float_mul(y, u), g), (-2f32).into())
+            per_float!(g.dtype(), |E| {
+                let (ys, us, gs) = (y.as_slice::<E>()?, u.as_slice::<E>()?, g.as_slice::<E>()?);
+                (ys.len() == us.len() && ys.len() == gs.len())
+                    .then(|| wrap(zip3(ys, us, gs, |y, u, g| -2.0 * y * u * g), g.shape()))
+            })
+            .unwrap_or_else(|| super::composed::dtanh_mul_grad_y::<Flex>(y, u, g))
+        }
+
+        fn fused_add_doubled(t: FloatTensor<Self>, h: FloatTensor<Self>) -> FloatTensor<Self> {
+            let (t, h) = (t.to_contiguous(), h.to_contiguous());
+            let [n, w2] = t.shape().dims::<2>();
+            per_float!(t.dtype(), |E| {
+                let (ts, hs) = (t.as_slice::<E>()?, h.as_slice::<E>()?);
+                (hs.len() * 2 == ts.len() && w2 % 2 == 0)
+                    .then(|| wrap(rows2(ts, hs, n, w2 / 2), t.shape()))
+            })
+            .unwrap_or_else(|| super::composed::add_doubled::<Flex>(t, h))
+        }
+
+        fn fused_fold_halves(g: FloatTensor<Self>) -> FloatTensor<Self> {
+            let g = g.to_contiguous();
+            let [n, w2] = g.shape().dims::<2>();
+            let w = w2 / 2;
+            per_float!(g.dtype(), |E| {
+                let gs = g.as_slice::<E>()?;
+                (gs.len() == n * 2 * w)
+                    .then(|| wrap(fold_halves(gs, n, w), burn::tensor::Shape::new([n, w])))
+            })
+            .unwrap_or_else(|| super::composed::fold_halves::<Flex>(g))
         }
     }
 

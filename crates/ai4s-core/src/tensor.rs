@@ -122,35 +122,48 @@ mod tests {
         }
     }
 
+    /// `f(a, b)` on the autodiff flex device (f32) and the gradients of `sum(f(a, b) * w)` in
+    /// `a` and `b`; `w` has the output's shape and values.
+    fn value_and_grads<const D: usize>(
+        a: (&[f32], [usize; D]),
+        b: (&[f32], [usize; D]),
+        w: &[f32],
+        f: fn(Tensor<D>, Tensor<D>) -> Tensor<D>,
+    ) -> [Vec<f64>; 3] {
+        let ad = make_device(Backend::Flex, Precision::F32, 0)
+            .expect("flex")
+            .autodiff();
+        let leaf = |(v, shape): (&[f32], [usize; D])| {
+            Tensor::<D>::from_data(TensorData::new(v.to_vec(), shape), &ad).require_grad()
+        };
+        let (a, b) = (leaf(a), leaf(b));
+        let v = f(a.clone(), b.clone());
+        let weight = Tensor::<D>::from_data(TensorData::new(w.to_vec(), v.dims()), &ad);
+        let grads = (v.clone() * weight).sum().backward();
+        [
+            to_vec(v.inner()).expect("value"),
+            to_vec(a.grad(&grads).expect("grad a")).expect("grad a"),
+            to_vec(b.grad(&grads).expect("grad b")).expect("grad b"),
+        ]
+    }
+
     /// `dtanh_mul(y, u) = (1 - y^2) u` and its gradients in both arguments against the composed
     /// element-wise form. In f32: the flex device's precision is chosen once per process and the
     /// other tests in this binary compute in f32 (the f64 kernels are checked against libm in
     /// `kernels` and through the Deep Potential's f64 force tests).
     #[test]
     fn dtanh_mul_and_its_gradients_match_the_composed_form() {
-        let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
-        let ad = device.autodiff();
         let n = 40_000; // above the kernels' parallel chunk
         let ys: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.37).sin() * 0.99).collect();
         let us: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.11).cos() * 3.0).collect();
         let ws: Vec<f32> = (0..n).map(|i| 1.0 + (i % 7) as f32).collect();
-        let run = |fused: bool| {
-            let y = Tensor::<1>::from_data(TensorData::new(ys.clone(), [n]), &ad).require_grad();
-            let u = Tensor::<1>::from_data(TensorData::new(us.clone(), [n]), &ad).require_grad();
-            let w = Tensor::<1>::from_data(TensorData::new(ws.clone(), [n]), &ad);
-            let v = if fused {
-                dtanh_mul(y.clone(), u.clone())
-            } else {
-                u.clone() * ((y.clone() * y.clone()).neg() + 1.0)
-            };
-            let grads = (v.clone() * w).sum().backward();
-            [
-                to_vec(v.inner()).expect("v"),
-                to_vec(y.grad(&grads).expect("dy")).expect("dy"),
-                to_vec(u.grad(&grads).expect("du")).expect("du"),
-            ]
+        let run = |f: fn(Tensor<1>, Tensor<1>) -> Tensor<1>| {
+            value_and_grads((&ys, [n]), (&us, [n]), &ws, f)
         };
-        let (fused, composed) = (run(true), run(false));
+        let (fused, composed) = (
+            run(dtanh_mul::<1>),
+            run(|y, u| u * ((y.clone() * y).neg() + 1.0)),
+        );
         for (k, (a, b)) in fused.iter().zip(&composed).enumerate() {
             // Relative to the size of the value: the two forms round in a different order.
             let worst = a
@@ -169,31 +182,17 @@ mod tests {
     /// size above the kernels' parallel chunk and on a small one.
     #[test]
     fn add_doubled_and_its_gradients_match_the_composed_form() {
-        let device = make_device(Backend::Flex, Precision::F32, 0).expect("flex");
-        let ad = device.autodiff();
         for (n, w) in [(3usize, 5usize), (700, 50)] {
             let ts: Vec<f32> = (0..n * 2 * w).map(|i| ((i as f32) * 0.37).sin()).collect();
             let hs: Vec<f32> = (0..n * w).map(|i| ((i as f32) * 0.11).cos()).collect();
             let ws: Vec<f32> = (0..n * 2 * w).map(|i| 1.0 + (i % 7) as f32).collect();
-            let run = |fused: bool| {
-                let t = Tensor::<2>::from_data(TensorData::new(ts.clone(), [n, 2 * w]), &ad)
-                    .require_grad();
-                let h =
-                    Tensor::<2>::from_data(TensorData::new(hs.clone(), [n, w]), &ad).require_grad();
-                let weight = Tensor::<2>::from_data(TensorData::new(ws.clone(), [n, 2 * w]), &ad);
-                let v = if fused {
-                    add_doubled(t.clone(), h.clone())
-                } else {
-                    t.clone() + Tensor::cat(vec![h.clone(), h.clone()], 1)
-                };
-                let grads = (v.clone() * weight).sum().backward();
-                [
-                    to_vec(v.inner()).expect("v"),
-                    to_vec(t.grad(&grads).expect("dt")).expect("dt"),
-                    to_vec(h.grad(&grads).expect("dh")).expect("dh"),
-                ]
+            let run = |f: fn(Tensor<2>, Tensor<2>) -> Tensor<2>| {
+                value_and_grads((&ts, [n, 2 * w]), (&hs, [n, w]), &ws, f)
             };
-            let (fused, composed) = (run(true), run(false));
+            let (fused, composed) = (
+                run(add_doubled),
+                run(|t, h| t + Tensor::cat(vec![h.clone(), h], 1)),
+            );
             for (k, (a, b)) in fused.iter().zip(&composed).enumerate() {
                 assert_eq!(a.len(), b.len());
                 // Additions of the same two numbers: exactly equal.
